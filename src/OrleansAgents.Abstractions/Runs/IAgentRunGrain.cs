@@ -1,0 +1,39 @@
+using Orleans.Concurrency;
+
+namespace OrleansAgents.Runs;
+
+/// <summary>
+/// One durable agent run, keyed by its run ID. The run executes on its own once accepted:
+/// no caller needs to stay attached.
+/// </summary>
+[Alias("OrleansAgents.IAgentRunGrain")]
+public interface IAgentRunGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Accepts the run durably and returns. Idempotent: the same request under the same ID returns the
+    /// existing run; a different request under an existing ID throws <see cref="RunConflictException"/>.
+    /// </summary>
+    [Alias("Start")]
+    Task<RunSnapshot> StartAsync(StartRunRequest request);
+
+    /// <summary>The run's current status. Answers while a step is in flight.</summary>
+    [AlwaysInterleave]
+    [Alias("GetStatus")]
+    Task<RunSnapshot> GetStatusAsync();
+
+    /// <summary>Committed events with a sequence number greater than <paramref name="afterSeq"/>, in order.</summary>
+    [AlwaysInterleave]
+    [Alias("GetEvents")]
+    Task<IReadOnlyList<RunEvent>> GetEventsAsync(long afterSeq, int max);
+
+    /// <summary>Cancels the run: the step in flight is cancelled and the run ends as Cancelled. Idempotent.</summary>
+    [Alias("Cancel")]
+    Task<RunSnapshot> CancelAsync(string? reason);
+
+    /// <summary>
+    /// Makes sure a non-terminal run is active and progressing. Used by recovery when a silo dies;
+    /// harmless on a run that is already running or finished.
+    /// </summary>
+    [Alias("Wake")]
+    Task WakeAsync();
+}

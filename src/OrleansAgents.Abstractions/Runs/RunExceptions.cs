@@ -1,0 +1,28 @@
+namespace OrleansAgents.Runs;
+
+/// <summary>A run ID is already taken by a different request.</summary>
+[GenerateSerializer, Alias("OrleansAgents.RunConflictException")]
+public sealed class RunConflictException : Exception
+{
+    public RunConflictException() { }
+    public RunConflictException(string message) : base(message) { }
+    public RunConflictException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>A start request names an unknown agent or gives input the agent cannot accept.</summary>
+[GenerateSerializer, Alias("OrleansAgents.InvalidRunRequestException")]
+public sealed class InvalidRunRequestException : Exception
+{
+    public InvalidRunRequestException() { }
+    public InvalidRunRequestException(string message) : base(message) { }
+    public InvalidRunRequestException(string message, Exception inner) : base(message, inner) { }
+}
+
+/// <summary>The run does not exist.</summary>
+[GenerateSerializer, Alias("OrleansAgents.RunNotFoundException")]
+public sealed class RunNotFoundException : Exception
+{
+    public RunNotFoundException() { }
+    public RunNotFoundException(string message) : base(message) { }
+    public RunNotFoundException(string message, Exception inner) : base(message, inner) { }
+}

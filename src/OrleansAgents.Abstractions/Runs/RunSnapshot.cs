@@ -1,0 +1,28 @@
+namespace OrleansAgents.Runs;
+
+/// <summary>A point-in-time view of a run.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansAgents.RunSnapshot")]
+public sealed record RunSnapshot
+{
+    [Id(0)] public required string RunId { get; init; }
+    [Id(1)] public required string Agent { get; init; }
+    [Id(2)] public required string Owner { get; init; }
+    [Id(3)] public required RunStatus Status { get; init; }
+    [Id(4)] public required DateTimeOffset CreatedAt { get; init; }
+    [Id(5)] public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The sequence number of the last committed event.</summary>
+    [Id(6)] public long LastSeq { get; init; }
+
+    /// <summary>Number of committed steps.</summary>
+    [Id(7)] public int Steps { get; init; }
+
+    /// <summary>The final output as JSON text, once succeeded.</summary>
+    [Id(8)] public string? Result { get; init; }
+
+    /// <summary>Why the run failed or was cancelled.</summary>
+    [Id(9)] public string? Error { get; init; }
+
+    /// <summary>The agent definition's version the run started with.</summary>
+    [Id(10)] public string? AgentVersion { get; init; }
+}

@@ -1,0 +1,125 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using OrleansAgents.Agents;
+using OrleansAgents.Agents.Bench;
+using OrleansAgents.Database;
+using OrleansAgents.Journal;
+using OrleansAgents.Recovery;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Hosting;
+
+/// <summary>Wiring of an OrleansAgents silo: clustering, storage, reminders, streams, journal and agents.</summary>
+public static class OrleansAgentsHostingExtensions
+{
+    /// <summary>
+    /// Makes this silo a member of the OrleansAgents cluster on PostgreSQL (connection string
+    /// <c>ConnectionStrings:Postgres</c>), able to host runs.
+    /// </summary>
+    public static ISiloBuilder AddOrleansAgentsSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var host = configuration.GetSection(ClusterHostOptions.SectionName).Get<ClusterHostOptions>() ?? new ClusterHostOptions();
+        Validator.ValidateObject(host, new ValidationContext(host), validateAllProperties: true);
+        var connectionString = GetConnectionString(configuration);
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = host.ClusterId;
+            o.ServiceId = host.ServiceId;
+        });
+        if (!string.IsNullOrEmpty(host.SiloName))
+        {
+            silo.Configure<SiloOptions>(o => o.SiloName = host.SiloName);
+        }
+
+        silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertisedIP), host.SiloPort, host.GatewayPort, host.ListenOnAnyHostAddress);
+
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorage(OrleansAgentsNames.RunStorage, o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+            // Plain JSON, readable from SQL: convert_from(payloadbinary, 'UTF8')::jsonb.
+            o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer(
+                Options.Create(new SystemTextJsonGrainStorageSerializerOptions()));
+        });
+        silo.AddAdoNetGrainStorage(OrleansAgentsNames.PubSubStore, o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddMemoryStreams(OrleansAgentsNames.StreamProvider);
+
+        // Fast failure detection for a small cluster (a killed silo is declared dead in about 1-2 s);
+        // every value can be overridden under Cluster:Membership.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+            o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+        });
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection($"{ClusterHostOptions.SectionName}:Membership"));
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(5));
+        silo.Services.Configure<ReminderOptions>(configuration.GetSection($"{ClusterHostOptions.SectionName}:Reminders"));
+
+        silo.Services.AddOrleansAgentsRuntime(configuration);
+        return silo;
+    }
+
+    /// <summary>The services behind runs: PostgreSQL data source, journal, agents, recovery.</summary>
+    public static IServiceCollection AddOrleansAgentsRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOrleansAgentsDatabase(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunOptions>().BindConfiguration(RunOptions.SectionName)
+            .Validate(o => o.ReminderPeriod >= TimeSpan.FromSeconds(5), "OrleansAgents:Runs:ReminderPeriod must be at least 5 seconds.")
+            .ValidateOnStart();
+
+        services.AddSingleton<JournalWriter>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JournalWriter>());
+        services.AddSingleton<JournalStore>();
+
+        services.AddSingleton<IAgent, BenchAgent>();
+        services.AddSingleton<AgentRegistry>();
+
+        services.AddHostedService<DeadSiloRecoveryService>();
+        return services;
+    }
+
+    /// <summary>One shared <see cref="NpgsqlDataSource"/> and the schema migrator.</summary>
+    public static IServiceCollection AddOrleansAgentsDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = GetConnectionString(configuration);
+        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        services.TryAddSingleton<SchemaMigrator>();
+        return services;
+    }
+
+    private static string GetConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(OrleansAgentsNames.ConnectionStringName) is { Length: > 0 } value
+            ? value
+            : throw new OptionsValidationException(
+                OrleansAgentsNames.ConnectionStringName, typeof(string),
+                ["ConnectionStrings:Postgres is required (environment variable ConnectionStrings__Postgres)."]);
+}

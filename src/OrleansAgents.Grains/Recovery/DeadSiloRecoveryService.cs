@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansAgents.Journal;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Recovery;
+
+/// <summary>
+/// Wakes the unfinished runs of a silo as soon as the cluster declares it dead, so they resume on a
+/// survivor within the failure-detection time instead of at their next reminder tick. Every surviving
+/// silo does this; waking is idempotent, and the keep-alive reminder stays the backstop.
+/// </summary>
+public sealed partial class DeadSiloRecoveryService(
+    IClusterMembershipService membership,
+    ILocalSiloDetails localSilo,
+    IGrainFactory grains,
+    JournalStore store,
+    ILogger<DeadSiloRecoveryService> logger) : BackgroundService
+{
+    private const int MaxConcurrentWakes = 64;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var known = new Dictionary<SiloAddress, SiloStatus>();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
+            {
+                foreach (var (address, member) in snapshot.Members)
+                {
+                    var wasDead = known.TryGetValue(address, out var previous) && previous == SiloStatus.Dead;
+                    known[address] = member.Status;
+                    if (member.Status == SiloStatus.Dead && !wasDead && !address.Equals(localSilo.SiloAddress)
+                        && previous != SiloStatus.None)
+                    {
+                        _ = RecoverAsync(address, stoppingToken);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task RecoverAsync(SiloAddress deadSilo, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var runs = await store.FindActiveRunsOnSiloAsync(deadSilo.ToParsableString(), cancellationToken);
+            LogRecovering(logger, deadSilo, runs.Count);
+            await Parallel.ForEachAsync(
+                runs,
+                new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWakes, CancellationToken = cancellationToken },
+                async (runId, ct) => await WakeAsync(runId, ct));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            LogRecovered(logger, deadSilo, runs.Count, elapsed);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRecoveryFailed(logger, deadSilo, ex);
+        }
+    }
+
+    private async Task WakeAsync(string runId, CancellationToken cancellationToken)
+    {
+        // The directory may still point at the dead silo for a moment: retry briefly.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await grains.GetGrain<IAgentRunGrain>(runId).WakeAsync();
+                return;
+            }
+            catch (Exception ex) when (attempt < 5 && !cancellationToken.IsCancellationRequested)
+            {
+                LogWakeRetry(logger, runId, attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Silo {Silo} declared dead: waking {Count} unfinished runs")]
+    private static partial void LogRecovering(ILogger logger, SiloAddress silo, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Woke {Count} runs of dead silo {Silo} in {Elapsed}")]
+    private static partial void LogRecovered(ILogger logger, SiloAddress silo, int count, TimeSpan elapsed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery of runs of dead silo {Silo} failed; their reminders remain the backstop")]
+    private static partial void LogRecoveryFailed(ILogger logger, SiloAddress silo, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Waking run {RunId} failed (attempt {Attempt}): {Reason}")]
+    private static partial void LogWakeRetry(ILogger logger, string runId, int attempt, string reason);
+}

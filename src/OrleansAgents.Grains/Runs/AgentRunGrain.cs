@@ -1,0 +1,465 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansAgents.Agents;
+using OrleansAgents.Journal;
+
+namespace OrleansAgents.Runs;
+
+/// <summary>
+/// The durable shell around one agent run. The header lives in grain storage; every step is committed
+/// to the journal before the next starts; the step loop runs detached from any caller so reads and
+/// cancel answer while a step is in flight. Any activation of an unfinished run resumes it.
+/// </summary>
+#pragma warning disable CA1001 // The lock and token source live as long as the activation; nothing holds OS resources.
+public sealed partial class AgentRunGrain(
+    [PersistentState("run", OrleansAgentsNames.RunStorage)] IPersistentState<RunHeader> header,
+    JournalWriter journal,
+    JournalStore store,
+    AgentRegistry agents,
+    ILocalSiloDetails siloDetails,
+    IOptions<RunOptions> runOptions,
+    IOptions<JournalOptions> journalOptions,
+    TimeProvider time,
+    ILogger<AgentRunGrain> logger) : Grain, IAgentRunGrain, IRemindable
+#pragma warning restore CA1001
+{
+    private const string KeepAliveReminder = "run-keepalive";
+
+    private readonly SemaphoreSlim _commitLock = new(1, 1);
+    private readonly CancellationTokenSource _stepCancellation = new();
+    private RunProgress _progress = new();
+    private IAgent? _agent;
+    private JsonElement _input;
+    private Task _loop = Task.CompletedTask;
+    private bool _cancelRequested;
+    private bool _deactivating;
+
+    private string RunId => this.GetPrimaryKeyString();
+
+    private string Silo => siloDetails.SiloAddress.ToParsableString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (header.RecordExists && !header.State.Status.IsTerminal())
+        {
+            await ResumeAsync();
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivating = true;
+        await _stepCancellation.CancelAsync();
+        await Task.WhenAny(_loop, Task.Delay(runOptions.Value.DeactivationDrainTimeout, cancellationToken));
+    }
+
+    public async Task<RunSnapshot> StartAsync(StartRunRequest request)
+    {
+        var hash = HashRequest(request);
+        if (header.RecordExists)
+        {
+            return header.State.RequestHash == hash
+                ? Snapshot()
+                : throw new RunConflictException(
+                    $"Run '{RunId}' already exists with a different request (agent '{header.State.Agent}', owner '{header.State.Owner}').");
+        }
+
+        var agent = agents.GetForNewRun(request.Agent);
+        var input = ParseInput(request.Input);
+        agent.ValidateInput(input);
+
+        // Order matters for crash safety: a reminder without a header is dropped on its first tick;
+        // a header without journal events is completed on the next activation.
+        var period = runOptions.Value.ReminderPeriod;
+        await this.RegisterOrUpdateReminder(KeepAliveReminder, period, period);
+
+        var now = time.GetUtcNow();
+        header.State = new RunHeader
+        {
+            RunId = RunId,
+            Agent = agent.Name,
+            AgentVersion = agent.Version,
+            Owner = request.Owner,
+            Input = input.GetRawText(),
+            RequestHash = hash,
+            Status = RunStatus.Running,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await header.WriteStateAsync();
+
+        _agent = agent;
+        _input = input;
+        _progress = new RunProgress();
+        await CommitAsync([EventDraft.RunStarted(header.State), Decide(_progress.Steps)]);
+        LogRunStarted(logger, RunId, agent.Name, request.Owner);
+        StartLoop();
+        return Snapshot();
+    }
+
+    public Task<RunSnapshot> GetStatusAsync()
+    {
+        EnsureExists();
+        return Task.FromResult(Snapshot());
+    }
+
+    public async Task<IReadOnlyList<RunEvent>> GetEventsAsync(long afterSeq, int max)
+    {
+        EnsureExists();
+        return await store.ReadEventsAsync(RunId, Math.Max(0, afterSeq), Math.Clamp(max, 1, 10_000));
+    }
+
+    public async Task<RunSnapshot> CancelAsync(string? reason)
+    {
+        EnsureExists();
+        if (header.State.Status.IsTerminal())
+        {
+            return Snapshot();
+        }
+
+        _cancelRequested = true;
+        await _stepCancellation.CancelAsync();
+        await CommitAsync([EventDraft.RunCancelled(reason)], cancelling: true);
+        LogRunCancelled(logger, RunId);
+        return Snapshot();
+    }
+
+    public Task WakeAsync()
+    {
+        // Activation already resumed an unfinished run; make sure its loop is going.
+        if (header.RecordExists && !header.State.Status.IsTerminal())
+        {
+            StartLoop();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!header.RecordExists || header.State.Status.IsTerminal())
+        {
+            await UnregisterKeepAliveAsync();
+            return;
+        }
+
+        StartLoop();
+    }
+
+    private async Task ResumeAsync()
+    {
+        var state = header.State;
+        _agent = agents.Find(state.Agent, state.AgentVersion);
+        _input = ParseInput(state.Input);
+        _progress = RunProgress.Replay(await store.ReadAllEventsAsync(RunId));
+        if (_progress.IsTerminal)
+        {
+            await FinishAsync();
+            return;
+        }
+
+        if (_agent is null)
+        {
+            await CommitAsync([EventDraft.RunFailed(
+                $"Agent '{state.Agent}' version '{state.AgentVersion}' is not registered on this cluster any more; the run cannot resume.", null)]);
+            return;
+        }
+
+        if (_progress.LastSeq == 0)
+        {
+            // Accepted, then cut off before its first commit.
+            await CommitAsync([EventDraft.RunStarted(state), Decide(_progress.Steps)]);
+        }
+        else
+        {
+            await CommitAsync([EventDraft.RunResumed(_progress.Pending?.Index, Silo)]);
+            LogRunResumed(logger, RunId, _progress.Pending?.Index ?? -1, _progress.LastSeq);
+        }
+
+        StartLoop();
+    }
+
+    private void StartLoop()
+    {
+        if (_loop.IsCompleted && !_progress.IsTerminal && !_cancelRequested && !_deactivating && _agent is not null)
+        {
+            _loop = RunLoopAsync();
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        // Leave the caller's turn first: the loop runs between other calls, never inside one.
+        await Task.Yield();
+        try
+        {
+            while (!_deactivating && !_cancelRequested && !_progress.IsTerminal)
+            {
+                if (_progress.Pending is not { } plan)
+                {
+                    await CommitAsync([Decide(_progress.Steps)]);
+                    continue;
+                }
+
+                var context = new StepContext(new AgentContext(RunId, _input, _progress.Steps), plan);
+                if (journalOptions.Value.AuditStepExecutions)
+                {
+                    await journal.AuditStepExecutionAsync(RunId, plan.Index, Silo);
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                string result;
+                try
+                {
+                    result = await _agent!.ExecuteStepAsync(context, _stepCancellation.Token);
+                }
+                catch (OperationCanceledException) when (_cancelRequested || _deactivating)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    LogStepFailed(logger, RunId, plan.Index, ex);
+                    await CommitAsync([EventDraft.RunFailed($"Step {plan.Index} ({plan.Name}) failed: {ex.Message}", plan.Index)]);
+                    return;
+                }
+
+                var completed = new CommittedStep(plan.Index, plan.Name, result);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var next = Decide(new AppendedList<CommittedStep>(_progress.Steps, completed));
+                await CommitAsync([EventDraft.StepCompleted(completed, elapsed), next]);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The journal could not be written (PostgreSQL unreachable past the retry limit, or a bug).
+            // Nothing is lost: let this activation go; the keep-alive reminder resumes the run from its journal.
+            LogLoopStopped(logger, RunId, ex);
+            if (!_deactivating)
+            {
+                DeactivateOnIdle();
+            }
+        }
+    }
+
+    /// <summary>The agent's next move as the event that records it.</summary>
+    private EventDraft Decide(IReadOnlyList<CommittedStep> steps)
+    {
+        AgentDecision decision;
+        try
+        {
+            decision = _agent!.Decide(new AgentContext(RunId, _input, steps));
+        }
+        catch (Exception ex)
+        {
+            decision = new AgentDecision.Fail($"The agent could not decide its next step: {ex.Message}");
+        }
+
+        return decision switch
+        {
+            AgentDecision.Next next => EventDraft.StepStarted(RunId, new StepPlan(steps.Count, next.Name, next.Args)),
+            AgentDecision.Finish finish => EventDraft.RunSucceeded(finish.Output, steps.Count),
+            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null),
+            _ => throw new UnreachableException(),
+        };
+    }
+
+    /// <summary>
+    /// Commits events atomically with the runs-table row, after the commit in flight. Returns false when
+    /// the run ended meanwhile or another commit won the sequence numbers (the journal is then reloaded).
+    /// </summary>
+    private async Task<bool> CommitAsync(IReadOnlyList<EventDraft> drafts, bool cancelling = false)
+    {
+        await _commitLock.WaitAsync();
+        try
+        {
+            if (_progress.IsTerminal || (_cancelRequested && !cancelling))
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            var events = new NewEvent[drafts.Count];
+            var steps = _progress.Steps.Count;
+            for (var i = 0; i < drafts.Count; i++)
+            {
+                events[i] = new NewEvent(_progress.LastSeq + 1 + i, drafts[i].Type, now, drafts[i].Data);
+                steps += drafts[i].Completed is null ? 0 : 1;
+            }
+
+            var last = drafts[^1];
+            var status = RunEventTypes.IsTerminal(last.Type) ? TerminalStatus(last.Type) : RunStatus.Running;
+            var state = header.State;
+            var row = new RunRow(RunId, state.Owner, state.Agent, state.AgentVersion, status, state.CreatedAt, now, events[^1].Seq, steps, Silo);
+            try
+            {
+                await journal.CommitAsync(new JournalCommit(row, events));
+            }
+            catch (JournalConflictException ex)
+            {
+                LogCommitConflict(logger, RunId, events[0].Seq, ex);
+                _progress = RunProgress.Replay(await store.ReadAllEventsAsync(RunId));
+                if (_progress.IsTerminal)
+                {
+                    await FinishAsync();
+                }
+
+                return false;
+            }
+
+            for (var i = 0; i < drafts.Count; i++)
+            {
+                _progress.Apply(events[i].Seq, drafts[i]);
+            }
+
+            state.UpdatedAt = now;
+            if (_progress.IsTerminal)
+            {
+                await FinishAsync();
+            }
+
+            return true;
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    /// <summary>Records the terminal outcome in the header and drops the keep-alive reminder.</summary>
+    private async Task FinishAsync()
+    {
+        var terminal = _progress.Terminal!;
+        var state = header.State;
+        using (var doc = JsonDocument.Parse(terminal.Data))
+        {
+            var root = doc.RootElement;
+            state.Status = TerminalStatus(terminal.Type);
+            state.Result = root.TryGetProperty("output", out var output) ? output.GetRawText() : null;
+            state.Error = root.TryGetProperty("error", out var error) ? error.GetString()
+                : root.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+        }
+
+        state.LastSeq = _progress.LastSeq;
+        state.Steps = _progress.Steps.Count;
+        await header.WriteStateAsync();
+        await UnregisterKeepAliveAsync();
+        if (state.Status == RunStatus.Succeeded)
+        {
+            LogRunSucceeded(logger, RunId, state.Steps);
+        }
+    }
+
+    private async Task UnregisterKeepAliveAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(KeepAliveReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The reminder service may be rebalancing after a silo died. The run is finished either way;
+            // the reminder's next tick finds it terminal and unregisters it then.
+            LogReminderCleanupDeferred(logger, RunId, ex.Message);
+        }
+    }
+
+    private RunSnapshot Snapshot()
+    {
+        var state = header.State;
+        var live = !state.Status.IsTerminal();
+        return new RunSnapshot
+        {
+            RunId = RunId,
+            Agent = state.Agent,
+            AgentVersion = state.AgentVersion,
+            Owner = state.Owner,
+            Status = state.Status,
+            CreatedAt = state.CreatedAt,
+            UpdatedAt = state.UpdatedAt,
+            LastSeq = live ? _progress.LastSeq : state.LastSeq,
+            Steps = live ? _progress.Steps.Count : state.Steps,
+            Result = state.Result,
+            Error = state.Error,
+        };
+    }
+
+    private void EnsureExists()
+    {
+        if (!header.RecordExists)
+        {
+            throw new RunNotFoundException($"Run '{RunId}' does not exist.");
+        }
+    }
+
+    private static RunStatus TerminalStatus(string type) => type switch
+    {
+        RunEventTypes.RunSucceeded => RunStatus.Succeeded,
+        RunEventTypes.RunFailed => RunStatus.Failed,
+        RunEventTypes.RunCancelled => RunStatus.Cancelled,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a terminal event."),
+    };
+
+    private static JsonElement ParseInput(string input)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(input) ? "{}" : input);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidRunRequestException($"The run input is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private static string HashRequest(StartRunRequest request)
+    {
+        var canonical = $"{request.Agent}\n{request.Owner}\n{Minify(request.Input)}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static string Minify(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json);
+            return JsonSerializer.Serialize(doc.RootElement);
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} started: agent {Agent}, owner {Owner}")]
+    private static partial void LogRunStarted(ILogger logger, string runId, string agent, string owner);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} resumed at step {Step} after seq {LastSeq}")]
+    private static partial void LogRunResumed(ILogger logger, string runId, int step, long lastSeq);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} succeeded after {Steps} steps")]
+    private static partial void LogRunSucceeded(ILogger logger, string runId, int steps);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} cancelled")]
+    private static partial void LogRunCancelled(ILogger logger, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} step {Step} failed")]
+    private static partial void LogStepFailed(ILogger logger, string runId, int step, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} commit at seq {Seq} conflicted with stored events; reloading the journal")]
+    private static partial void LogCommitConflict(ILogger logger, string runId, long seq, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} finished; removing its reminder is deferred to its next tick: {Reason}")]
+    private static partial void LogReminderCleanupDeferred(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} loop stopped; the run resumes from its journal on the next activation")]
+    private static partial void LogLoopStopped(ILogger logger, string runId, Exception exception);
+}

@@ -1,0 +1,16 @@
+namespace OrleansAgents.Runs;
+
+/// <summary>How runs behave on a silo. Section <c>OrleansAgents:Runs</c>.</summary>
+public sealed class RunOptions
+{
+    public const string SectionName = "OrleansAgents:Runs";
+
+    /// <summary>
+    /// Period of the keep-alive reminder every unfinished run holds. It is the backstop that brings a run
+    /// back when its silo dies and nothing else wakes it; dead-silo recovery normally acts first.
+    /// </summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a deactivating run waits for its in-flight commit before letting go.</summary>
+    public TimeSpan DeactivationDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

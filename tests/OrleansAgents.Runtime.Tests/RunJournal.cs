@@ -1,0 +1,103 @@
+using Npgsql;
+using OrleansAgents.Runs;
+using OrleansAgents.Testing;
+
+namespace OrleansAgents.Runtime.Tests;
+
+/// <summary>Reads a run's record straight from PostgreSQL and checks the journal's invariants.</summary>
+internal static class RunJournal
+{
+    public static async Task<RunSnapshot> WaitForTerminalAsync(AgentsCluster cluster, string runId, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                var snapshot = await cluster.Client.GetGrain<IAgentRunGrain>(runId).GetStatusAsync();
+                if (snapshot.Status.IsTerminal())
+                {
+                    return snapshot;
+                }
+            }
+            catch (Exception) when (!cts.IsCancellationRequested)
+            {
+                // A silo may be dying under the test; ask again.
+            }
+
+            if (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Run {runId} did not finish in {timeout}. Logs: {cluster.LogDirectory}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public static async Task<List<RunEvent>> ReadEventsAsync(AgentsCluster cluster, string runId)
+    {
+        await using var command = cluster.DataSource.CreateCommand(
+            "SELECT seq, type, at, data::text FROM oa_run_events WHERE run_id = $1 ORDER BY seq");
+        command.Parameters.AddWithValue(runId);
+        var events = new List<RunEvent>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            events.Add(new RunEvent(runId, reader.GetInt64(0), reader.GetString(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero), reader.GetString(3)));
+        }
+
+        return events;
+    }
+
+    /// <summary>How many times each step body started, from the execution audit.</summary>
+    public static async Task<Dictionary<int, int>> ReadExecutionsAsync(AgentsCluster cluster, string runId)
+    {
+        await using var command = cluster.DataSource.CreateCommand(
+            "SELECT step, count(*)::int FROM oa_step_executions WHERE run_id = $1 GROUP BY step");
+        command.Parameters.AddWithValue(runId);
+        var counts = new Dictionary<int, int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            counts[reader.GetInt32(0)] = reader.GetInt32(1);
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// The journal's promises: seq 1..N with no gap or duplicate, each step committed exactly once and in
+    /// order, one terminal event at the end.
+    /// </summary>
+    public static void AssertWellFormed(IReadOnlyList<RunEvent> events, int expectedSteps, string terminalType)
+    {
+        Assert.NotEmpty(events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            Assert.Equal(i + 1, events[i].Seq);
+        }
+
+        Assert.Equal(RunEventTypes.RunStarted, events[0].Type);
+        Assert.Equal(terminalType, events[^1].Type);
+        Assert.Single(events, e => RunEventTypes.IsTerminal(e.Type));
+
+        var completed = events.Where(e => e.Type == RunEventTypes.StepCompleted).Select(StepOf).ToList();
+        Assert.Equal(Enumerable.Range(0, expectedSteps), completed);
+    }
+
+    public static int StepOf(RunEvent e)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(e.Data);
+        return doc.RootElement.GetProperty("step").GetInt32();
+    }
+
+    public static string BenchInput(int steps, int stepMs, int bytes = 64) =>
+        $$"""{"steps":{{steps}},"stepMs":{{stepMs}},"bytes":{{bytes}}}""";
+
+    public static async Task<string?> ReadSiloOfRunAsync(NpgsqlDataSource dataSource, string runId)
+    {
+        await using var command = dataSource.CreateCommand("SELECT silo FROM oa_runs WHERE run_id = $1");
+        command.Parameters.AddWithValue(runId);
+        return await command.ExecuteScalarAsync() as string;
+    }
+}

@@ -1,0 +1,197 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Orleans.Configuration;
+using Microsoft.Extensions.Logging;
+using OrleansAgents.Database;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace OrleansAgents.Testing;
+
+/// <summary>
+/// A real local cluster for tests: its own database on the shared test PostgreSQL server, worker silos
+/// as separate processes, and an Orleans client in the test process. Disposing stops every process and
+/// drops the database.
+/// </summary>
+public sealed class AgentsCluster : IAsyncDisposable
+{
+    private readonly PostgresServer _server;
+    private readonly string _database;
+    private readonly Dictionary<string, string> _environment;
+    private IHost? _clientHost;
+
+    private AgentsCluster(PostgresServer server, string database, string connectionString, string serviceId, string logDirectory, Dictionary<string, string> environment)
+    {
+        _server = server;
+        _database = database;
+        ConnectionString = connectionString;
+        ServiceId = serviceId;
+        LogDirectory = logDirectory;
+        _environment = environment;
+        DataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    public string ConnectionString { get; }
+
+    public string ServiceId { get; }
+
+    public string LogDirectory { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public List<SiloProcess> Silos { get; } = [];
+
+    public IClusterClient Client => _clientHost?.Services.GetRequiredService<IClusterClient>()
+        ?? throw new InvalidOperationException("The cluster client is not started.");
+
+    /// <summary>Creates the database, applies the schema and starts <paramref name="workers"/> worker silos and a client.</summary>
+    public static async Task<AgentsCluster> StartAsync(PostgresServer server, int workers = 2, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var id = $"oa_{Guid.NewGuid():N}"[..20];
+        var connectionString = await server.CreateDatabaseAsync(id);
+        var logDirectory = Path.Combine(SiloProcess.RepositoryRoot(), "artifacts", "test-logs", id);
+        Directory.CreateDirectory(logDirectory);
+
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = connectionString,
+            ["Cluster__ClusterId"] = id,
+            ["Cluster__ServiceId"] = id,
+            ["OrleansAgents__Journal__AuditStepExecutions"] = "true",
+            ["OrleansAgents__Runs__ReminderPeriod"] = "00:00:05",
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Orleans"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        var cluster = new AgentsCluster(server, id, connectionString, id, logDirectory, environment);
+        try
+        {
+            await new SchemaMigrator(cluster.DataSource, NullLogger<SchemaMigrator>.Instance).ApplyAsync();
+            for (var i = 1; i <= workers; i++)
+            {
+                cluster.AddSilo($"worker-{i}").Start();
+            }
+
+            await cluster.StartClientAsync();
+            await cluster.WaitForActiveSilosAsync(workers, TimeSpan.FromSeconds(60));
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    public SiloProcess AddSilo(string name)
+    {
+        var silo = new SiloProcess(name, FreePort(), FreePort(), _environment, LogDirectory);
+        Silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary>Waits until membership shows exactly this many active silos.</summary>
+    public async Task WaitForActiveSilosAsync(int count, TimeSpan timeout)
+    {
+        var management = Client.GetGrain<IManagementGrain>(0);
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                var hosts = await management.GetHosts(onlyActive: true);
+                if (hosts.Count == count)
+                {
+                    return;
+                }
+            }
+            catch (Exception) when (!cts.IsCancellationRequested)
+            {
+                // The gateway may be restarting.
+            }
+
+            if (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The cluster did not reach {count} active silos in {timeout}. Logs: {LogDirectory}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task StartClientAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var host = BuildClientHost();
+            try
+            {
+                await host.StartAsync(cts.Token);
+                _clientHost = host;
+                return;
+            }
+            catch (Exception) when (!cts.IsCancellationRequested)
+            {
+                // No gateway registered yet: the silos are still starting.
+                host.Dispose();
+                await Task.Delay(500, cts.Token);
+            }
+        }
+    }
+
+    private IHost BuildClientHost()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ServiceId;
+                o.ServiceId = ServiceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+                o.ConnectionString = ConnectionString;
+            });
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+        });
+        return builder.Build();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_clientHost is not null)
+        {
+            try
+            {
+                await _clientHost.StopAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                // The cluster may already be gone.
+            }
+
+            _clientHost.Dispose();
+        }
+
+        await Task.WhenAll(Silos.Select(s => s.DisposeAsync().AsTask()));
+        await DataSource.DisposeAsync();
+        await _server.DropDatabaseAsync(_database);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace OrleansAgents.Testing;
+
+/// <summary>A worker silo running as its own process, started from the built OrleansAgents.Silo.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly ProcessStartInfo _startInfo;
+    private Process? _process;
+    private StreamWriter? _log;
+
+    public SiloProcess(string name, int siloPort, int gatewayPort, IReadOnlyDictionary<string, string> environment, string logDirectory)
+    {
+        Name = name;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        LogPath = Path.Combine(logDirectory, $"{name}.log");
+        _startInfo = new ProcessStartInfo("dotnet", [SiloAssemblyPath()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(SiloAssemblyPath())!,
+        };
+        foreach (var (key, value) in environment)
+        {
+            _startInfo.Environment[key] = value;
+        }
+
+        _startInfo.Environment["Cluster__SiloName"] = name;
+        _startInfo.Environment["Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _startInfo.Environment["Cluster__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
+    }
+
+    public string Name { get; }
+
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public string LogPath { get; }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public int? ProcessId => _process?.Id;
+
+    public void Start()
+    {
+        if (IsRunning)
+        {
+            return;
+        }
+
+        _log?.Dispose();
+        _log = new StreamWriter(new FileStream(LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        var process = Process.Start(_startInfo)!;
+        var log = _log;
+        process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+    }
+
+    /// <summary>SIGKILL: the process dies between any two instructions, as in a crash.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGTERM, then wait for a graceful exit.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+        }
+    }
+
+    public string ReadLog()
+    {
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(10));
+        _process?.Dispose();
+        _log?.Dispose();
+    }
+
+    /// <summary>The built silo assembly next to this repository's sources, in the same configuration as the tests.</summary>
+    public static string SiloAssemblyPath()
+    {
+        var configuration = typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var path = Path.Combine(RepositoryRoot(), "src", "OrleansAgents.Silo", "bin", configuration, "net10.0", "OrleansAgents.Silo.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.", path);
+    }
+
+    public static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "OrleansAgents.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("OrleansAgents.sln not found above the test output folder.");
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            try
+            {
+                log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+}
