@@ -60,6 +60,26 @@ public sealed class SiloFailureTests(PostgresFixture postgres, ITestOutputHelper
         await AssertAllRunsCompletedCleanlyAsync(ids, victimRuns, stoppedAt);
     }
 
+    [Fact]
+    public async Task KillingEveryWorker_ThenStartingThemAgain_ResumesEveryRunFromItsJournal()
+    {
+        var ids = await StartRunsAsync();
+        await Task.Delay(800);
+
+        var killedAt = DateTimeOffset.UtcNow;
+        foreach (var silo in Cluster.Silos)
+        {
+            silo.Kill();
+        }
+
+        foreach (var silo in Cluster.Silos)
+        {
+            silo.Start();
+        }
+
+        await AssertAllRunsCompletedCleanlyAsync(ids, [.. ids], killedAt);
+    }
+
     private async Task<List<string>> StartRunsAsync()
     {
         var ids = Enumerable.Range(0, Runs).Select(i => $"drill-{i}-{Guid.NewGuid():N}").ToList();

@@ -63,6 +63,7 @@ public sealed class AgentsCluster : IAsyncDisposable
             ["OrleansAgents__Runs__ReminderPeriod"] = "00:00:05",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Orleans"] = "Warning",
+            ["Logging__LogLevel__OrleansAgents"] = "Information",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {

@@ -1,7 +1,8 @@
 -- OrleansAgents schema, version 2: the runs table and the append-only run journal.
 
--- One row per run, for listing and recovery. Updated in the same transaction as the run's events.
--- Only status changes touch indexed columns, so per-step updates stay HOT (heap-only) updates.
+-- One row per run, for listing and recovery. Written in the same statement as the run's events
+-- whenever the run's status or silo changes (start, resume, waiting, end), not per step: last_seq,
+-- steps and updated_at are as of that change. The journal is the record of progress.
 CREATE TABLE oa_runs
 (
     run_id        text        NOT NULL PRIMARY KEY,
@@ -29,7 +30,7 @@ CREATE TABLE oa_run_events
     seq    bigint      NOT NULL,
     type   text        NOT NULL,
     at     timestamptz NOT NULL,
-    data   jsonb       NOT NULL,
+    data   json        NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
 

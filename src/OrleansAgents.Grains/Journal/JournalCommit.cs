@@ -19,9 +19,10 @@ public sealed record RunRow(
     string? Silo);
 
 /// <summary>
-/// One atomic unit of a run's journal: its new events and its runs-table row commit together or not at all.
+/// One atomic unit of a run's journal: its new events and, when the run's status or silo changed, its
+/// runs-table row commit together or not at all.
 /// </summary>
-public sealed record JournalCommit(RunRow Run, IReadOnlyList<NewEvent> Events);
+public sealed record JournalCommit(string RunId, IReadOnlyList<NewEvent> Events, RunRow? Run);
 
 /// <summary>
 /// A commit collided with events already stored under the same sequence numbers: another activation

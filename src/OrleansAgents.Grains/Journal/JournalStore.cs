@@ -29,16 +29,36 @@ public sealed class JournalStore(NpgsqlDataSource dataSource)
         return events;
     }
 
+    /// <summary>The last committed event of a run, or null when it has none.</summary>
+    public async Task<RunEvent?> ReadLastEventAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT seq, type, at, data::text FROM oa_run_events WHERE run_id = $1 ORDER BY seq DESC LIMIT 1");
+        command.Parameters.AddWithValue(runId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new RunEvent(runId, reader.GetInt64(0), reader.GetString(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero), reader.GetString(3))
+            : null;
+    }
+
     /// <summary>Every committed event of a run, in order.</summary>
     public Task<List<RunEvent>> ReadAllEventsAsync(string runId, CancellationToken cancellationToken = default) =>
         ReadEventsAsync(runId, 0, int.MaxValue, cancellationToken);
 
     /// <summary>Runs still pending or running whose last commit came from <paramref name="silo"/>.</summary>
-    public async Task<List<string>> FindActiveRunsOnSiloAsync(string silo, CancellationToken cancellationToken = default)
+    public Task<List<string>> FindActiveRunsOnSiloAsync(string silo, CancellationToken cancellationToken = default) =>
+        ReadRunIdsAsync("SELECT run_id FROM oa_runs WHERE silo = $1 AND status IN ('pending', 'running')", silo, cancellationToken);
+
+    /// <summary>Runs still pending or running whose last commit came from none of <paramref name="liveSilos"/>.</summary>
+    public Task<List<string>> FindOrphanedRunsAsync(string[] liveSilos, CancellationToken cancellationToken = default) =>
+        ReadRunIdsAsync(
+            "SELECT run_id FROM oa_runs WHERE status IN ('pending', 'running') AND (silo IS NULL OR NOT (silo = ANY($1)))",
+            liveSilos, cancellationToken);
+
+    private async Task<List<string>> ReadRunIdsAsync<T>(string sql, T parameter, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT run_id FROM oa_runs WHERE silo = $1 AND status IN ('pending', 'running')");
-        command.Parameters.AddWithValue(silo);
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = parameter });
         var runs = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -21,7 +21,7 @@ public sealed partial class JournalWriter(
         """
         WITH events AS (
             INSERT INTO oa_run_events (run_id, seq, type, at, data)
-            SELECT e.run_id, e.seq, e.type, e.at, e.data::jsonb
+            SELECT e.run_id, e.seq, e.type, e.at, e.data::json
               FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[]) AS e(run_id, seq, type, at, data)
         ), audits AS (
             INSERT INTO oa_step_executions (run_id, step, silo)
@@ -203,7 +203,7 @@ public sealed partial class JournalWriter(
             if (item.Commit is { } commit)
             {
                 eventCount += commit.Events.Count;
-                runCount++;
+                runCount += commit.Run is null ? 0 : 1;
             }
             else
             {
@@ -237,7 +237,7 @@ public sealed partial class JournalWriter(
             {
                 foreach (var ev in commit.Events)
                 {
-                    eRunIds[e] = commit.Run.RunId;
+                    eRunIds[e] = commit.RunId;
                     eSeqs[e] = ev.Seq;
                     eTypes[e] = ev.Type;
                     eAts[e] = ev.At.UtcDateTime;
@@ -245,7 +245,11 @@ public sealed partial class JournalWriter(
                     e++;
                 }
 
-                var run = commit.Run;
+                if (commit.Run is not { } run)
+                {
+                    continue;
+                }
+
                 rIds[r] = run.RunId;
                 rOwners[r] = run.Owner;
                 rAgents[r] = run.Agent;
@@ -314,7 +318,7 @@ public sealed partial class JournalWriter(
     {
         public JournalCommit? Commit { get; } = commit;
         public StepExecution? Audit { get; } = audit;
-        public string RunId => Commit?.Run.RunId ?? Audit!.RunId;
+        public string RunId => Commit?.RunId ?? Audit!.RunId;
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

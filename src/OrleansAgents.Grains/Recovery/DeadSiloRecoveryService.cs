@@ -9,7 +9,9 @@ namespace OrleansAgents.Recovery;
 /// <summary>
 /// Wakes the unfinished runs of a silo as soon as the cluster declares it dead, so they resume on a
 /// survivor within the failure-detection time instead of at their next reminder tick. Every surviving
-/// silo does this; waking is idempotent, and the keep-alive reminder stays the backstop.
+/// silo does this; waking is idempotent, and the keep-alive reminder stays the backstop. When a silo
+/// becomes active it also sweeps once for unfinished runs whose silo is no longer in the cluster
+/// (the whole cluster was down).
 /// </summary>
 public sealed partial class DeadSiloRecoveryService(
     IClusterMembershipService membership,
@@ -23,10 +25,20 @@ public sealed partial class DeadSiloRecoveryService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var known = new Dictionary<SiloAddress, SiloStatus>();
+        var swept = false;
         try
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
+                if (!swept && snapshot.GetSiloStatus(localSilo.SiloAddress) == SiloStatus.Active)
+                {
+                    // Once this silo is active: wake runs whose silo is gone, e.g. after the whole cluster stopped.
+                    swept = true;
+                    var live = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active)
+                        .Select(m => m.SiloAddress.ToParsableString()).ToArray();
+                    _ = SweepAsync(live, stoppingToken);
+                }
+
                 foreach (var (address, member) in snapshot.Members)
                 {
                     var wasDead = known.TryGetValue(address, out var previous) && previous == SiloStatus.Dead;
@@ -44,6 +56,29 @@ public sealed partial class DeadSiloRecoveryService(
         }
     }
 
+    private async Task SweepAsync(string[] liveSilos, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var runs = await store.FindOrphanedRunsAsync(liveSilos, cancellationToken);
+            if (runs.Count > 0)
+            {
+                LogSweeping(logger, runs.Count);
+                await WakeAllAsync(runs, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogSweepFailed(logger, ex);
+        }
+    }
+
+    private Task WakeAllAsync(List<string> runs, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(
+            runs,
+            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWakes, CancellationToken = cancellationToken },
+            async (runId, ct) => await WakeAsync(runId, ct));
+
     private async Task RecoverAsync(SiloAddress deadSilo, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -51,10 +86,7 @@ public sealed partial class DeadSiloRecoveryService(
         {
             var runs = await store.FindActiveRunsOnSiloAsync(deadSilo.ToParsableString(), cancellationToken);
             LogRecovering(logger, deadSilo, runs.Count);
-            await Parallel.ForEachAsync(
-                runs,
-                new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWakes, CancellationToken = cancellationToken },
-                async (runId, ct) => await WakeAsync(runId, ct));
+            await WakeAllAsync(runs, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             LogRecovered(logger, deadSilo, runs.Count, elapsed);
         }
@@ -90,6 +122,12 @@ public sealed partial class DeadSiloRecoveryService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery of runs of dead silo {Silo} failed; their reminders remain the backstop")]
     private static partial void LogRecoveryFailed(ILogger logger, SiloAddress silo, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Start-up sweep: waking {Count} unfinished runs whose silo is gone")]
+    private static partial void LogSweeping(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Start-up sweep failed; reminders remain the backstop")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Waking run {RunId} failed (attempt {Attempt}): {Reason}")]
     private static partial void LogWakeRetry(ILogger logger, string runId, int attempt, string reason);

@@ -37,6 +37,14 @@ public sealed partial class AgentRunGrain(
     private Task _loop = Task.CompletedTask;
     private bool _cancelRequested;
     private bool _deactivating;
+    private RunStatus _status;
+    private string? _result;
+    private string? _error;
+    private RunStatus _rowStatus; // the status this activation last wrote to the runs table (None: not yet)
+    private IGrainReminder? _keepAlive;
+    private bool _keepAliveMayExist;
+    private IGrainTimer? _keepAliveTimer;
+    private Task _keepAliveRegistration = Task.CompletedTask;
 
     private string RunId => this.GetPrimaryKeyString();
 
@@ -44,10 +52,20 @@ public sealed partial class AgentRunGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (header.RecordExists && !header.State.Status.IsTerminal())
+        if (!header.RecordExists)
         {
-            await ResumeAsync();
+            return;
         }
+
+        // The journal's last event says where the run stands; only an unfinished run reads its history.
+        if (await store.ReadLastEventAsync(RunId, cancellationToken) is { } last && RunEventTypes.IsTerminal(last.Type))
+        {
+            _progress = RunProgress.Ended(last);
+            OnEnded(unregister: false);
+            return;
+        }
+
+        await ResumeAsync();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -72,11 +90,8 @@ public sealed partial class AgentRunGrain(
         var input = ParseInput(request.Input);
         agent.ValidateInput(input);
 
-        // Order matters for crash safety: a reminder without a header is dropped on its first tick;
-        // a header without journal events is completed on the next activation.
-        var period = runOptions.Value.ReminderPeriod;
-        await this.RegisterOrUpdateReminder(KeepAliveReminder, period, period);
-
+        // A header without journal events is completed on the next activation. The keep-alive reminder
+        // is registered once the run outlives RunOptions.ReminderDelay (see EnsureKeepAliveAsync).
         var now = time.GetUtcNow();
         header.State = new RunHeader
         {
@@ -86,15 +101,14 @@ public sealed partial class AgentRunGrain(
             Owner = request.Owner,
             Input = input.GetRawText(),
             RequestHash = hash,
-            Status = RunStatus.Running,
             CreatedAt = now,
-            UpdatedAt = now,
         };
         await header.WriteStateAsync();
 
         _agent = agent;
         _input = input;
         _progress = new RunProgress();
+        _status = RunStatus.Running;
         await CommitAsync([EventDraft.RunStarted(header.State), Decide(_progress.Steps)]);
         LogRunStarted(logger, RunId, agent.Name, request.Owner);
         StartLoop();
@@ -116,14 +130,14 @@ public sealed partial class AgentRunGrain(
     public async Task<RunSnapshot> CancelAsync(string? reason)
     {
         EnsureExists();
-        if (header.State.Status.IsTerminal())
+        if (_status.IsTerminal())
         {
             return Snapshot();
         }
 
         _cancelRequested = true;
         await _stepCancellation.CancelAsync();
-        await CommitAsync([EventDraft.RunCancelled(reason)], cancelling: true);
+        await CommitAsync([EventDraft.RunCancelled(reason, _progress.StepCount)], cancelling: true);
         LogRunCancelled(logger, RunId);
         return Snapshot();
     }
@@ -131,7 +145,7 @@ public sealed partial class AgentRunGrain(
     public Task WakeAsync()
     {
         // Activation already resumed an unfinished run; make sure its loop is going.
-        if (header.RecordExists && !header.State.Status.IsTerminal())
+        if (header.RecordExists && !_status.IsTerminal())
         {
             StartLoop();
         }
@@ -141,7 +155,8 @@ public sealed partial class AgentRunGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (!header.RecordExists || header.State.Status.IsTerminal())
+        _keepAliveMayExist = true;
+        if (!header.RecordExists || _status.IsTerminal())
         {
             await UnregisterKeepAliveAsync();
             return;
@@ -152,20 +167,18 @@ public sealed partial class AgentRunGrain(
 
     private async Task ResumeAsync()
     {
+        // An earlier activation may have registered the reminder; this one must not lose track of it.
+        _keepAliveMayExist = true;
         var state = header.State;
+        _status = RunStatus.Running;
         _agent = agents.Find(state.Agent, state.AgentVersion);
         _input = ParseInput(state.Input);
         _progress = RunProgress.Replay(await store.ReadAllEventsAsync(RunId));
-        if (_progress.IsTerminal)
-        {
-            await FinishAsync();
-            return;
-        }
 
         if (_agent is null)
         {
             await CommitAsync([EventDraft.RunFailed(
-                $"Agent '{state.Agent}' version '{state.AgentVersion}' is not registered on this cluster any more; the run cannot resume.", null)]);
+                $"Agent '{state.Agent}' version '{state.AgentVersion}' is not registered on this cluster any more; the run cannot resume.", null, _progress.StepCount)]);
             return;
         }
 
@@ -188,6 +201,9 @@ public sealed partial class AgentRunGrain(
         if (_loop.IsCompleted && !_progress.IsTerminal && !_cancelRequested && !_deactivating && _agent is not null)
         {
             _loop = RunLoopAsync();
+            _keepAliveTimer ??= this.RegisterGrainTimer(
+                _ => EnsureKeepAliveAsync(),
+                new GrainTimerCreationOptions(runOptions.Value.ReminderDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
         }
     }
 
@@ -224,7 +240,7 @@ public sealed partial class AgentRunGrain(
                 catch (Exception ex)
                 {
                     LogStepFailed(logger, RunId, plan.Index, ex);
-                    await CommitAsync([EventDraft.RunFailed($"Step {plan.Index} ({plan.Name}) failed: {ex.Message}", plan.Index)]);
+                    await CommitAsync([EventDraft.RunFailed($"Step {plan.Index} ({plan.Name}) failed: {ex.Message}", plan.Index, _progress.StepCount)]);
                     return;
                 }
 
@@ -263,7 +279,7 @@ public sealed partial class AgentRunGrain(
         {
             AgentDecision.Next next => EventDraft.StepStarted(RunId, new StepPlan(steps.Count, next.Name, next.Args)),
             AgentDecision.Finish finish => EventDraft.RunSucceeded(finish.Output, steps.Count),
-            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null),
+            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null, steps.Count),
             _ => throw new UnreachableException(),
         };
     }
@@ -282,7 +298,9 @@ public sealed partial class AgentRunGrain(
                 return false;
             }
 
+            // PostgreSQL keeps microseconds: hold the same instant in memory as in the table.
             var now = time.GetUtcNow();
+            now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
             var events = new NewEvent[drafts.Count];
             var steps = _progress.Steps.Count;
             for (var i = 0; i < drafts.Count; i++)
@@ -294,10 +312,14 @@ public sealed partial class AgentRunGrain(
             var last = drafts[^1];
             var status = RunEventTypes.IsTerminal(last.Type) ? TerminalStatus(last.Type) : RunStatus.Running;
             var state = header.State;
-            var row = new RunRow(RunId, state.Owner, state.Agent, state.AgentVersion, status, state.CreatedAt, now, events[^1].Seq, steps, Silo);
+            // The runs table follows status and silo changes; per-step progress lives in the journal only,
+            // so a step costs its event rows and nothing else.
+            var row = status == _rowStatus
+                ? null
+                : new RunRow(RunId, state.Owner, state.Agent, state.AgentVersion, status, state.CreatedAt, now, events[^1].Seq, steps, Silo);
             try
             {
-                await journal.CommitAsync(new JournalCommit(row, events));
+                await journal.CommitAsync(new JournalCommit(RunId, events, row));
             }
             catch (JournalConflictException ex)
             {
@@ -305,7 +327,7 @@ public sealed partial class AgentRunGrain(
                 _progress = RunProgress.Replay(await store.ReadAllEventsAsync(RunId));
                 if (_progress.IsTerminal)
                 {
-                    await FinishAsync();
+                    await OnEndedAsync();
                 }
 
                 return false;
@@ -313,13 +335,14 @@ public sealed partial class AgentRunGrain(
 
             for (var i = 0; i < drafts.Count; i++)
             {
-                _progress.Apply(events[i].Seq, drafts[i]);
+                _progress.Apply(events[i].Seq, drafts[i], now);
             }
 
-            state.UpdatedAt = now;
+            _rowStatus = status;
+
             if (_progress.IsTerminal)
             {
-                await FinishAsync();
+                await OnEndedAsync();
             }
 
             return true;
@@ -330,38 +353,64 @@ public sealed partial class AgentRunGrain(
         }
     }
 
-    /// <summary>Records the terminal outcome in the header and drops the keep-alive reminder.</summary>
-    private async Task FinishAsync()
+    /// <summary>Takes the outcome from the terminal event and drops the keep-alive reminder.</summary>
+    private async Task OnEndedAsync()
+    {
+        OnEnded(unregister: true);
+        await UnregisterKeepAliveAsync();
+    }
+
+    private void OnEnded(bool unregister)
     {
         var terminal = _progress.Terminal!;
-        var state = header.State;
-        using (var doc = JsonDocument.Parse(terminal.Data))
+        using var doc = JsonDocument.Parse(terminal.Data);
+        var root = doc.RootElement;
+        _status = TerminalStatus(terminal.Type);
+        _result = root.TryGetProperty("output", out var output) ? output.GetRawText() : null;
+        _error = root.TryGetProperty("error", out var error) ? error.GetString()
+            : root.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+        if (unregister && _status == RunStatus.Succeeded)
         {
-            var root = doc.RootElement;
-            state.Status = TerminalStatus(terminal.Type);
-            state.Result = root.TryGetProperty("output", out var output) ? output.GetRawText() : null;
-            state.Error = root.TryGetProperty("error", out var error) ? error.GetString()
-                : root.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
+            LogRunSucceeded(logger, RunId, _progress.StepCount);
+        }
+    }
+
+    /// <summary>
+    /// Registers the keep-alive reminder once the run has been going for <see cref="RunOptions.ReminderDelay"/>.
+    /// Short runs finish without ever writing one; if their silo dies first, dead-silo recovery and the
+    /// start-up sweep wake them from the runs table.
+    /// </summary>
+    private Task EnsureKeepAliveAsync()
+    {
+        if (_keepAlive is not null || _progress.IsTerminal || _deactivating)
+        {
+            return Task.CompletedTask;
         }
 
-        state.LastSeq = _progress.LastSeq;
-        state.Steps = _progress.Steps.Count;
-        await header.WriteStateAsync();
-        await UnregisterKeepAliveAsync();
-        if (state.Status == RunStatus.Succeeded)
+        _keepAliveRegistration = RegisterAsync();
+        return _keepAliveRegistration;
+
+        async Task RegisterAsync()
         {
-            LogRunSucceeded(logger, RunId, state.Steps);
+            var period = runOptions.Value.ReminderPeriod;
+            _keepAlive = await this.RegisterOrUpdateReminder(KeepAliveReminder, period, period);
         }
     }
 
     private async Task UnregisterKeepAliveAsync()
     {
+        _keepAliveTimer?.Dispose();
+        _keepAliveTimer = null;
         try
         {
-            if (await this.GetReminder(KeepAliveReminder) is { } reminder)
+            await _keepAliveRegistration;
+            var reminder = _keepAlive ?? (_keepAliveMayExist ? await this.GetReminder(KeepAliveReminder) : null);
+            if (reminder is not null)
             {
                 await this.UnregisterReminder(reminder);
             }
+
+            _keepAlive = null;
         }
         catch (Exception ex)
         {
@@ -374,20 +423,19 @@ public sealed partial class AgentRunGrain(
     private RunSnapshot Snapshot()
     {
         var state = header.State;
-        var live = !state.Status.IsTerminal();
         return new RunSnapshot
         {
             RunId = RunId,
             Agent = state.Agent,
             AgentVersion = state.AgentVersion,
             Owner = state.Owner,
-            Status = state.Status,
+            Status = _status,
             CreatedAt = state.CreatedAt,
-            UpdatedAt = state.UpdatedAt,
-            LastSeq = live ? _progress.LastSeq : state.LastSeq,
-            Steps = live ? _progress.Steps.Count : state.Steps,
-            Result = state.Result,
-            Error = state.Error,
+            UpdatedAt = _progress.LastSeq == 0 ? state.CreatedAt : _progress.UpdatedAt,
+            LastSeq = _progress.LastSeq,
+            Steps = _progress.StepCount,
+            Result = _result,
+            Error = _error,
         };
     }
 

@@ -51,17 +51,21 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
         w.WriteRawValue(output);
     }));
 
-    public static EventDraft RunFailed(string error, int? step) => new(RunEventTypes.RunFailed, Json(w =>
+    public static EventDraft RunFailed(string error, int? step, int steps) => new(RunEventTypes.RunFailed, Json(w =>
     {
         w.WriteString("error", error);
+        w.WriteNumber("steps", steps);
         if (step is { } index)
         {
             w.WriteNumber("step", index);
         }
     }));
 
-    public static EventDraft RunCancelled(string? reason) => new(RunEventTypes.RunCancelled, Json(w =>
-        w.WriteString("reason", reason ?? "cancelled by request")));
+    public static EventDraft RunCancelled(string? reason, int steps) => new(RunEventTypes.RunCancelled, Json(w =>
+    {
+        w.WriteString("reason", reason ?? "cancelled by request");
+        w.WriteNumber("steps", steps);
+    }));
 
     /// <summary>Rebuilds a draft from a stored event, parsing the step it carries.</summary>
     public static EventDraft FromStored(RunEvent stored)

@@ -1,8 +1,8 @@
 namespace OrleansAgents.Runs;
 
 /// <summary>
-/// The run's small header in Orleans grain storage (plain JSON). Written when the run is accepted and
-/// when its status changes, never per step: progress lives in the journal.
+/// The run's request in Orleans grain storage (plain JSON), written once when the run is accepted and
+/// never again: status and progress live in the journal, whose last event says where the run stands.
 /// </summary>
 [GenerateSerializer, Alias("OrleansAgents.RunHeader")]
 public sealed class RunHeader
@@ -13,11 +13,5 @@ public sealed class RunHeader
     [Id(3)] public string Owner { get; set; } = "";
     [Id(4)] public string Input { get; set; } = "null";
     [Id(5)] public string RequestHash { get; set; } = "";
-    [Id(6)] public RunStatus Status { get; set; }
     [Id(7)] public DateTimeOffset CreatedAt { get; set; }
-    [Id(8)] public DateTimeOffset UpdatedAt { get; set; }
-    [Id(9)] public string? Result { get; set; }
-    [Id(10)] public string? Error { get; set; }
-    [Id(11)] public long LastSeq { get; set; }
-    [Id(12)] public int Steps { get; set; }
 }

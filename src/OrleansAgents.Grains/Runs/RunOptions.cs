@@ -11,6 +11,12 @@ public sealed class RunOptions
     /// </summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a run goes before it registers its keep-alive reminder. Runs shorter than this never write
+    /// one (it costs two database round trips per run); dead-silo recovery and the start-up sweep cover them.
+    /// </summary>
+    public TimeSpan ReminderDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a deactivating run waits for its in-flight commit before letting go.</summary>
     public TimeSpan DeactivationDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

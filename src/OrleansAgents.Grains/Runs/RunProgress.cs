@@ -9,10 +9,17 @@ namespace OrleansAgents.Runs;
 internal sealed class RunProgress
 {
     private readonly List<CommittedStep> _steps = [];
+    private int? _endedStepCount;
 
     public long LastSeq { get; private set; }
 
     public IReadOnlyList<CommittedStep> Steps => _steps;
+
+    /// <summary>Committed steps, also for a run known only by its terminal event.</summary>
+    public int StepCount => _endedStepCount ?? _steps.Count;
+
+    /// <summary>When the last event was committed.</summary>
+    public DateTimeOffset UpdatedAt { get; private set; }
 
     /// <summary>The step durably started and not yet committed: the one to run (again) next.</summary>
     public StepPlan? Pending { get; private set; }
@@ -21,6 +28,16 @@ internal sealed class RunProgress
     public EventDraft? Terminal { get; private set; }
 
     public bool IsTerminal => Terminal is not null;
+
+    /// <summary>A finished run, known from its last (terminal) event alone: no need to read its history.</summary>
+    public static RunProgress Ended(RunEvent terminal)
+    {
+        var progress = new RunProgress();
+        progress.Apply(terminal.Seq, EventDraft.FromStored(terminal), terminal.At);
+        using var doc = System.Text.Json.JsonDocument.Parse(terminal.Data);
+        progress._endedStepCount = doc.RootElement.TryGetProperty("steps", out var steps) ? steps.GetInt32() : 0;
+        return progress;
+    }
 
     public static RunProgress Replay(IEnumerable<RunEvent> events)
     {
@@ -33,15 +50,16 @@ internal sealed class RunProgress
                     $"Run '{stored.RunId}' journal has a gap: seq {stored.Seq} follows {progress.LastSeq}.");
             }
 
-            progress.Apply(stored.Seq, EventDraft.FromStored(stored));
+            progress.Apply(stored.Seq, EventDraft.FromStored(stored), stored.At);
         }
 
         return progress;
     }
 
-    public void Apply(long seq, EventDraft draft)
+    public void Apply(long seq, EventDraft draft, DateTimeOffset at)
     {
         LastSeq = seq;
+        UpdatedAt = at;
         if (draft.Started is { } plan)
         {
             Pending = plan;

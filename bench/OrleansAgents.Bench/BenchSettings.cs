@@ -1,0 +1,37 @@
+namespace OrleansAgents.Bench;
+
+/// <summary>Command-line settings of the harness.</summary>
+internal sealed record BenchSettings
+{
+    public string Workload { get; init; } = "all";
+    public string Connection { get; init; } = "Host=127.0.0.1;Port=55432;Username=postgres;Database=orleans_agents;Maximum Pool Size=20";
+    public string ClusterId { get; init; } = "local";
+    public string DataDirectory { get; init; } = ".data";
+    public int? Runs { get; init; }
+    public int? Steps { get; init; }
+    public int? StepMs { get; init; }
+    public int? Bytes { get; init; }
+
+    public static BenchSettings Parse(string[] args)
+    {
+        var settings = new BenchSettings();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            settings = args[i] switch
+            {
+                "--workload" => settings with { Workload = Next() },
+                "--connection" => settings with { Connection = Next() },
+                "--cluster-id" => settings with { ClusterId = Next() },
+                "--data" => settings with { DataDirectory = Next() },
+                "--runs" => settings with { Runs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--steps" => settings with { Steps = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--step-ms" => settings with { StepMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--bytes" => settings with { Bytes = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+
+        return settings;
+    }
+}

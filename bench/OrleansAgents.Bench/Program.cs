@@ -1,0 +1,40 @@
+using OrleansAgents.Bench;
+
+BenchSettings settings;
+try
+{
+    settings = BenchSettings.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|all] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    return 2;
+}
+
+await using var harness = await Harness.ConnectAsync(settings);
+var workloads = settings.Workload.Equals("all", StringComparison.OrdinalIgnoreCase)
+    ? ["W1", "W2", "S1", "W3"]
+    : settings.Workload.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var results = new List<WorkloadResult>();
+foreach (var workload in workloads)
+{
+    var result = workload.ToUpperInvariant() switch
+    {
+        "W1" => await harness.RunThroughputAsync("W1", settings.Runs ?? 200, settings.Steps ?? 20, settings.StepMs ?? 0, settings.Bytes ?? 200),
+        "W2" => await harness.RunThroughputAsync("W2", settings.Runs ?? 500, settings.Steps ?? 10, settings.StepMs ?? 50, settings.Bytes ?? 1024),
+        "S1" => await harness.RunStepCostAsync(settings.Steps ?? 1000, settings.Bytes ?? 1024),
+        "W3" => await harness.RunRecoveryAsync(settings.Runs ?? 100, settings.Steps ?? 30, settings.StepMs ?? 100),
+        _ => throw new ArgumentException($"unknown workload {workload}"),
+    };
+    Console.WriteLine(result.ToJson());
+    results.Add(result);
+}
+
+Console.WriteLine();
+foreach (var result in results)
+{
+    Console.WriteLine(result.Summary());
+}
+
+Console.WriteLine(harness.MemorySummary());
+return 0;
