@@ -60,13 +60,15 @@ postgres_up() {
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$LOGS" 2>/dev/null || true
     touch "$LOGS/postgres.log"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$LOGS/postgres.log"
     as_pg "$bin/pg_ctl" -D "$PGDATA" -l "$LOGS/postgres.log" -w -t 60 start \
-      -o "-p $PG_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB" >/dev/null
+      -o "-p $PG_PORT -k $PGDATA -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements" >/dev/null
     touch "$PIDS/postgres.started-here"
     say "PostgreSQL started on port $PG_PORT"
   fi
   if [ "$(psql_q "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" postgres)" != 1 ]; then
     psql_q "CREATE DATABASE $DB_NAME" postgres
   fi
+  # Statement statistics for profiling (bench/README.md); harmless otherwise.
+  psql_q "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
 }
 
 postgres_down() {

@@ -34,6 +34,32 @@ internal static class RunJournal
         }
     }
 
+    /// <summary>
+    /// Waits by watching the runs table only, never calling the grains: runs must finish with nobody
+    /// calling them (a status call would itself activate, and so revive, a stalled run).
+    /// </summary>
+    public static async Task WaitForTerminalInDatabaseAsync(AgentsCluster cluster, IReadOnlyCollection<string> runIds, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            await using var command = cluster.DataSource.CreateCommand(
+                "SELECT count(*) FROM oa_runs WHERE run_id = ANY($1) AND status IN ('succeeded', 'failed', 'cancelled')");
+            command.Parameters.AddWithValue(runIds.ToArray());
+            if ((long)(await command.ExecuteScalarAsync())! == runIds.Count)
+            {
+                return;
+            }
+
+            if (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Runs did not finish in {timeout} without being called. Logs: {cluster.LogDirectory}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public static async Task<List<RunEvent>> ReadEventsAsync(AgentsCluster cluster, string runId)
     {
         await using var command = cluster.DataSource.CreateCommand(

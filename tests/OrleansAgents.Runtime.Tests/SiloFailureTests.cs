@@ -108,10 +108,11 @@ public sealed class SiloFailureTests(PostgresFixture postgres, ITestOutputHelper
     /// <summary>Checks every run and returns, for runs that lived on the victim, ms from the failure to their resume.</summary>
     private async Task<List<double>> AssertAllRunsCompletedCleanlyAsync(List<string> ids, HashSet<string> victimRuns, DateTimeOffset failedAt)
     {
+        await RunJournal.WaitForTerminalInDatabaseAsync(Cluster, ids, TimeSpan.FromSeconds(90));
         var recoveries = new List<double>();
         foreach (var id in ids)
         {
-            var done = await RunJournal.WaitForTerminalAsync(Cluster, id, TimeSpan.FromSeconds(90));
+            var done = await RunJournal.WaitForTerminalAsync(Cluster, id, TimeSpan.FromSeconds(10));
             Assert.Equal(RunStatus.Succeeded, done.Status);
 
             var events = await RunJournal.ReadEventsAsync(Cluster, id);

@@ -28,7 +28,8 @@ public static class OrleansAgentsHostingExtensions
     {
         var host = configuration.GetSection(ClusterHostOptions.SectionName).Get<ClusterHostOptions>() ?? new ClusterHostOptions();
         Validator.ValidateObject(host, new ValidationContext(host), validateAllProperties: true);
-        var connectionString = GetConnectionString(configuration);
+        // The Orleans providers open a pooled connection per query: skip the session reset on each return.
+        var connectionString = new NpgsqlConnectionStringBuilder(GetConnectionString(configuration)) { NoResetOnClose = true }.ConnectionString;
 
         silo.Configure<ClusterOptions>(o =>
         {
@@ -104,6 +105,8 @@ public static class OrleansAgentsHostingExtensions
         services.AddSingleton<AgentRegistry>();
 
         services.AddHostedService<DeadSiloRecoveryService>();
+        services.AddSingleton<RunReactivator>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunReactivator>());
         return services;
     }
 

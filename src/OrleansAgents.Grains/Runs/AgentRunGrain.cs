@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Agents;
 using OrleansAgents.Journal;
+using OrleansAgents.Recovery;
 
 namespace OrleansAgents.Runs;
 
@@ -20,6 +21,7 @@ public sealed partial class AgentRunGrain(
     JournalWriter journal,
     JournalStore store,
     AgentRegistry agents,
+    RunReactivator reactivator,
     ILocalSiloDetails siloDetails,
     IOptions<RunOptions> runOptions,
     IOptions<JournalOptions> journalOptions,
@@ -28,6 +30,7 @@ public sealed partial class AgentRunGrain(
 #pragma warning restore CA1001
 {
     private const string KeepAliveReminder = "run-keepalive";
+    private static readonly TimeSpan KeepAliveTimerPeriod = TimeSpan.FromSeconds(10);
 
     private readonly SemaphoreSlim _commitLock = new(1, 1);
     private readonly CancellationTokenSource _stepCancellation = new();
@@ -73,6 +76,14 @@ public sealed partial class AgentRunGrain(
         _deactivating = true;
         await _stepCancellation.CancelAsync();
         await Task.WhenAny(_loop, Task.Delay(runOptions.Value.DeactivationDrainTimeout, cancellationToken));
+
+        // An unfinished run must not stay asleep because the runtime let its activation go (a lost directory
+        // entry, collection): wake it again. On shutdown the survivors' dead-silo recovery takes over instead.
+        if (header.RecordExists && _status == RunStatus.Running && !_cancelRequested
+            && reason.ReasonCode is not (DeactivationReasonCode.ShuttingDown or DeactivationReasonCode.Migrating))
+        {
+            reactivator.Schedule(RunId);
+        }
     }
 
     public async Task<RunSnapshot> StartAsync(StartRunRequest request)
@@ -201,9 +212,11 @@ public sealed partial class AgentRunGrain(
         if (_loop.IsCompleted && !_progress.IsTerminal && !_cancelRequested && !_deactivating && _agent is not null)
         {
             _loop = RunLoopAsync();
+            // Keeps the activation from idle collection while the loop runs (a step may outlast the collection
+            // age), and registers the keep-alive reminder once the run outlives ReminderDelay, retrying on failure.
             _keepAliveTimer ??= this.RegisterGrainTimer(
                 _ => EnsureKeepAliveAsync(),
-                new GrainTimerCreationOptions(runOptions.Value.ReminderDelay, Timeout.InfiniteTimeSpan) { Interleave = true });
+                new GrainTimerCreationOptions(runOptions.Value.ReminderDelay, KeepAliveTimerPeriod) { Interleave = true, KeepAlive = true });
         }
     }
 
@@ -392,8 +405,16 @@ public sealed partial class AgentRunGrain(
 
         async Task RegisterAsync()
         {
-            var period = runOptions.Value.ReminderPeriod;
-            _keepAlive = await this.RegisterOrUpdateReminder(KeepAliveReminder, period, period);
+            try
+            {
+                var period = runOptions.Value.ReminderPeriod;
+                _keepAlive = await this.RegisterOrUpdateReminder(KeepAliveReminder, period, period);
+            }
+            catch (Exception ex)
+            {
+                // The reminder service may be rebalancing after a silo died: the next timer tick tries again.
+                LogReminderRegistrationDeferred(logger, RunId, ex.Message);
+            }
         }
     }
 
@@ -504,6 +525,9 @@ public sealed partial class AgentRunGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} commit at seq {Seq} conflicted with stored events; reloading the journal")]
     private static partial void LogCommitConflict(ILogger logger, string runId, long seq, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} keep-alive reminder not registered yet: {Reason}")]
+    private static partial void LogReminderRegistrationDeferred(ILogger logger, string runId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} finished; removing its reminder is deferred to its next tick: {Reason}")]
     private static partial void LogReminderCleanupDeferred(ILogger logger, string runId, string reason);

@@ -15,7 +15,7 @@ public sealed class RunOptions
     /// How long a run goes before it registers its keep-alive reminder. Runs shorter than this never write
     /// one (it costs two database round trips per run); dead-silo recovery and the start-up sweep cover them.
     /// </summary>
-    public TimeSpan ReminderDelay { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ReminderDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a deactivating run waits for its in-flight commit before letting go.</summary>
     public TimeSpan DeactivationDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
