@@ -105,12 +105,12 @@ start_process() {
   case "$name" in
     worker-*)
       local i; i="$(index_of "$name")"
-      env "${common[@]}" "Cluster__SiloPort=$((11110 + i))" "Cluster__GatewayPort=$((30000 + i))" \
+      env -C "$(dirname "$SILO_DLL")" "${common[@]}" "Cluster__SiloPort=$((11110 + i))" "Cluster__GatewayPort=$((30000 + i))" \
         nohup dotnet "$SILO_DLL" >>"$LOGS/$name.log" 2>&1 &
       ;;
     frontend)
       [ -f "$WEB_DLL" ] || die "the front-end silo is not built yet"
-      env "${common[@]}" "Cluster__SiloPort=11100" "Cluster__GatewayPort=30100" \
+      env -C "$(dirname "$WEB_DLL")" "${common[@]}" "Cluster__SiloPort=11100" "Cluster__GatewayPort=30100" \
         "ASPNETCORE_URLS=http://127.0.0.1:$HTTP_PORT" "ASPNETCORE_ENVIRONMENT=Development" \
         nohup dotnet "$WEB_DLL" >>"$LOGS/$name.log" 2>&1 &
       ;;

@@ -43,11 +43,18 @@ public sealed class AgentsCluster : IAsyncDisposable
 
     public List<SiloProcess> Silos { get; } = [];
 
+    /// <summary>The front-end silo, when started with one.</summary>
+    public SiloProcess? FrontEnd { get; private set; }
+
+    /// <summary>The front end's base address, e.g. http://127.0.0.1:PORT.</summary>
+    public Uri? FrontEndAddress { get; private set; }
+
     public IClusterClient Client => _clientHost?.Services.GetRequiredService<IClusterClient>()
         ?? throw new InvalidOperationException("The cluster client is not started.");
 
     /// <summary>Creates the database, applies the schema and starts <paramref name="workers"/> worker silos and a client.</summary>
-    public static async Task<AgentsCluster> StartAsync(PostgresServer server, int workers = 2, IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<AgentsCluster> StartAsync(
+        PostgresServer server, int workers = 2, IReadOnlyDictionary<string, string>? settings = null, bool frontEnd = false)
     {
         var id = $"oa_{Guid.NewGuid():N}"[..20];
         var connectionString = await server.CreateDatabaseAsync(id);
@@ -79,14 +86,66 @@ public sealed class AgentsCluster : IAsyncDisposable
                 cluster.AddSilo($"worker-{i}").Start();
             }
 
+            if (frontEnd)
+            {
+                cluster.StartFrontEnd();
+            }
+
             await cluster.StartClientAsync();
-            await cluster.WaitForActiveSilosAsync(workers, TimeSpan.FromSeconds(60));
+            await cluster.WaitForActiveSilosAsync(workers + (frontEnd ? 1 : 0), TimeSpan.FromSeconds(60));
+            if (frontEnd)
+            {
+                await cluster.WaitForFrontEndAsync(TimeSpan.FromSeconds(60));
+            }
+
             return cluster;
         }
         catch
         {
             await cluster.DisposeAsync();
             throw;
+        }
+    }
+
+    private void StartFrontEnd()
+    {
+        var port = FreePort();
+        var environment = new Dictionary<string, string>(_environment)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        };
+        FrontEndAddress = new Uri($"http://127.0.0.1:{port}");
+        FrontEnd = new SiloProcess("frontend", FreePort(), FreePort(), environment, LogDirectory, SiloProcess.WebAssemblyPath());
+        FrontEnd.Start();
+    }
+
+    /// <summary>Waits until the front end answers /health/ready.</summary>
+    public async Task WaitForFrontEndAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = FrontEndAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative), cts.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception) when (!cts.IsCancellationRequested)
+            {
+                // Not listening yet.
+            }
+
+            if (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The front end did not become ready in {timeout}. Logs: {LogDirectory}");
+            }
+
+            await Task.Delay(200, CancellationToken.None);
         }
     }
 
@@ -184,7 +243,7 @@ public sealed class AgentsCluster : IAsyncDisposable
             _clientHost.Dispose();
         }
 
-        await Task.WhenAll(Silos.Select(s => s.DisposeAsync().AsTask()));
+        await Task.WhenAll(Silos.Append(FrontEnd).OfType<SiloProcess>().Select(s => s.DisposeAsync().AsTask()));
         await DataSource.DisposeAsync();
         await _server.DropDatabaseAsync(_database);
     }

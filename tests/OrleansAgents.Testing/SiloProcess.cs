@@ -10,18 +10,19 @@ public sealed class SiloProcess : IAsyncDisposable
     private Process? _process;
     private StreamWriter? _log;
 
-    public SiloProcess(string name, int siloPort, int gatewayPort, IReadOnlyDictionary<string, string> environment, string logDirectory)
+    public SiloProcess(string name, int siloPort, int gatewayPort, IReadOnlyDictionary<string, string> environment, string logDirectory, string? assemblyPath = null)
     {
         Name = name;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
         LogPath = Path.Combine(logDirectory, $"{name}.log");
-        _startInfo = new ProcessStartInfo("dotnet", [SiloAssemblyPath()])
+        assemblyPath ??= SiloAssemblyPath();
+        _startInfo = new ProcessStartInfo("dotnet", [assemblyPath])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(SiloAssemblyPath())!,
+            WorkingDirectory = Path.GetDirectoryName(assemblyPath)!,
         };
         foreach (var (key, value) in environment)
         {
@@ -112,11 +113,16 @@ public sealed class SiloProcess : IAsyncDisposable
         _log?.Dispose();
     }
 
-    /// <summary>The built silo assembly next to this repository's sources, in the same configuration as the tests.</summary>
-    public static string SiloAssemblyPath()
+    /// <summary>The built worker silo assembly, in the same configuration as the tests.</summary>
+    public static string SiloAssemblyPath() => HostAssemblyPath("OrleansAgents.Silo");
+
+    /// <summary>The built front-end silo assembly, in the same configuration as the tests.</summary>
+    public static string WebAssemblyPath() => HostAssemblyPath("OrleansAgents.Web");
+
+    private static string HostAssemblyPath(string project)
     {
         var configuration = typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var path = Path.Combine(RepositoryRoot(), "src", "OrleansAgents.Silo", "bin", configuration, "net10.0", "OrleansAgents.Silo.dll");
+        var path = Path.Combine(RepositoryRoot(), "src", project, "bin", configuration, "net10.0", $"{project}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.", path);
     }
 

@@ -30,6 +30,18 @@ public interface IAgentRunGrain : IGrainWithStringKey
     [Alias("Cancel")]
     Task<RunSnapshot> CancelAsync(string? reason);
 
+    /// <summary>Approves the action the run waits on. <see cref="RunStateException"/> when it waits on nothing.</summary>
+    [Alias("Approve")]
+    Task<RunSnapshot> ApproveAsync(string? comment);
+
+    /// <summary>Rejects the action the run waits on. <see cref="RunStateException"/> when it waits on nothing.</summary>
+    [Alias("Reject")]
+    Task<RunSnapshot> RejectAsync(string? reason);
+
+    /// <summary>Records a user message in the journal; the agent sees it at its next step boundary.</summary>
+    [Alias("SendMessage")]
+    Task<RunSnapshot> SendMessageAsync(string message);
+
     /// <summary>
     /// Makes sure a non-terminal run is active and progressing. Used by recovery when a silo dies;
     /// harmless on a run that is already running or finished.

@@ -10,6 +10,7 @@ public static class RunEventTypes
     public const string RunSucceeded = "run.succeeded";
     public const string RunFailed = "run.failed";
     public const string RunCancelled = "run.cancelled";
+    public const string InputMessage = "input.message";
 
     /// <summary>Whether an event of this type ends the run.</summary>
     public static bool IsTerminal(string type) =>

@@ -26,3 +26,12 @@ public sealed class RunNotFoundException : Exception
     public RunNotFoundException(string message) : base(message) { }
     public RunNotFoundException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>The run cannot do this in its current state (e.g. approve when nothing waits for approval).</summary>
+[GenerateSerializer, Alias("OrleansAgents.RunStateException")]
+public sealed class RunStateException : Exception
+{
+    public RunStateException() { }
+    public RunStateException(string message) : base(message) { }
+    public RunStateException(string message, Exception inner) : base(message, inner) { }
+}

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Streams;
 using OrleansAgents.Agents;
 using OrleansAgents.Journal;
 using OrleansAgents.Recovery;
@@ -48,6 +49,8 @@ public sealed partial class AgentRunGrain(
     private bool _keepAliveMayExist;
     private IGrainTimer? _keepAliveTimer;
     private Task _keepAliveRegistration = Task.CompletedTask;
+    private IAsyncStream<RunEventBatch>? _stream;
+    private Task _publishing = Task.CompletedTask;
 
     private string RunId => this.GetPrimaryKeyString();
 
@@ -151,6 +154,27 @@ public sealed partial class AgentRunGrain(
         await CommitAsync([EventDraft.RunCancelled(reason, _progress.StepCount)], cancelling: true);
         LogRunCancelled(logger, RunId);
         return Snapshot();
+    }
+
+    public Task<RunSnapshot> ApproveAsync(string? comment) => Task.FromException<RunSnapshot>(NotWaiting());
+
+    public Task<RunSnapshot> RejectAsync(string? reason) => Task.FromException<RunSnapshot>(NotWaiting());
+
+    public async Task<RunSnapshot> SendMessageAsync(string message)
+    {
+        EnsureExists();
+        if (_status.IsTerminal() || !await CommitAsync([EventDraft.InputMessage(message)]))
+        {
+            throw new RunStateException($"Run '{RunId}' has finished; it takes no more messages.");
+        }
+
+        return Snapshot();
+    }
+
+    private RunStateException NotWaiting()
+    {
+        EnsureExists();
+        return new RunStateException($"Run '{RunId}' is {_status.ToString().ToLowerInvariant()}, not waiting for input.");
     }
 
     public Task WakeAsync()
@@ -351,6 +375,8 @@ public sealed partial class AgentRunGrain(
                 _progress.Apply(events[i].Seq, drafts[i], now);
             }
 
+            Publish(events);
+
             _rowStatus = status;
 
             if (_progress.IsTerminal)
@@ -363,6 +389,31 @@ public sealed partial class AgentRunGrain(
         finally
         {
             _commitLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends committed events to the run's live stream, in commit order, without holding up the loop.
+    /// Losing one is harmless: subscribers detect the gap by sequence number and read the journal.
+    /// </summary>
+    private void Publish(NewEvent[] events)
+    {
+        var batch = new RunEventBatch([.. events.Select(e => new RunEvent(RunId, e.Seq, e.Type, e.At, e.Data))]);
+        _stream ??= this.GetStreamProvider(OrleansAgentsNames.StreamProvider)
+            .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, RunId));
+        _publishing = PublishAfterAsync(_publishing, _stream, batch);
+
+        async Task PublishAfterAsync(Task previous, IAsyncStream<RunEventBatch> stream, RunEventBatch next)
+        {
+            await previous;
+            try
+            {
+                await stream.OnNextAsync(next);
+            }
+            catch (Exception ex)
+            {
+                LogPublishFailed(logger, RunId, next.Events[0].Seq, ex.Message);
+            }
         }
     }
 
@@ -525,6 +576,9 @@ public sealed partial class AgentRunGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} commit at seq {Seq} conflicted with stored events; reloading the journal")]
     private static partial void LogCommitConflict(ILogger logger, string runId, long seq, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} live publish from seq {Seq} failed (subscribers fill the gap from the journal): {Reason}")]
+    private static partial void LogPublishFailed(ILogger logger, string runId, long seq, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} keep-alive reminder not registered yet: {Reason}")]
     private static partial void LogReminderRegistrationDeferred(ILogger logger, string runId, string reason);

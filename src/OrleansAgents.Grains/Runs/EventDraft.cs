@@ -67,6 +67,9 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
         w.WriteNumber("steps", steps);
     }));
 
+    public static EventDraft InputMessage(string message) => new(RunEventTypes.InputMessage, Json(w =>
+        w.WriteString("message", message)));
+
     /// <summary>Rebuilds a draft from a stored event, parsing the step it carries.</summary>
     public static EventDraft FromStored(RunEvent stored)
     {

@@ -1,0 +1,78 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Web.Apis;
+
+/// <summary>The JSON shapes of the API: runs and events, with stored JSON written through untouched.</summary>
+internal static class RunJson
+{
+    /// <summary><c>{ "runId", "seq", "type", "at", "data" }</c>.</summary>
+    public static string Event(RunEvent e) => Write(w =>
+    {
+        w.WriteString("runId", e.RunId);
+        w.WriteNumber("seq", e.Seq);
+        w.WriteString("type", e.Type);
+        w.WriteString("at", e.At);
+        w.WritePropertyName("data");
+        w.WriteRawValue(e.Data);
+    });
+
+    public static byte[] EventUtf8(RunEvent e) => Encoding.UTF8.GetBytes(Event(e));
+
+    public static string StatusName(RunStatus status) => status switch
+    {
+        RunStatus.Pending => "pending",
+        RunStatus.Running => "running",
+        RunStatus.WaitingForInput => "waitingForInput",
+        RunStatus.Succeeded => "succeeded",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        _ => "none",
+    };
+
+    public static RunResource Resource(RunSnapshot run) => new(
+        run.RunId, run.Agent, run.Owner, StatusName(run.Status), run.CreatedAt, run.UpdatedAt, run.LastSeq, run.Steps,
+        Parse(run.Result), run.Error);
+
+    private static JsonElement? Parse(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+
+    private static string Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
+
+/// <summary>A run as the API shows it.</summary>
+public sealed record RunResource(
+    string RunId,
+    string Agent,
+    string Owner,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    long LastSeq,
+    int Steps,
+    JsonElement? Result,
+    string? Error);
+
+/// <summary>One page of runs, newest first.</summary>
+public sealed record RunPage(IReadOnlyList<RunResource> Items, string? NextCursor);

@@ -1,0 +1,143 @@
+using System.Net.ServerSentEvents;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using OrleansAgents.Web.Auth;
+using OrleansAgents.Web.Events;
+using OrleansAgents.Web.Infrastructure;
+
+namespace OrleansAgents.Web.Apis;
+
+/// <summary>Live run events over Server-Sent Events and WebSocket, with the resume rule of <see cref="RunEventFollower"/>.</summary>
+public static class RunStreamsApi
+{
+    public static IEndpointRouteBuilder MapRunStreamsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/runs/{id}/events/stream", StreamAsync).RequireAuthorization().WithTags("Runs")
+            .WithSummary("Server-Sent Events: the record after ?after= or Last-Event-ID, then live, until the run ends");
+        app.MapGet("/api/runs/{id}/ws", WebSocketAsync).RequireAuthorization().WithTags("Runs")
+            .WithSummary("WebSocket: one JSON event per message, same rules as the SSE stream");
+        return app;
+    }
+
+    private static async Task<IResult> StreamAsync(
+        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, RunEventFollower follower, StreamLimiter limiter)
+    {
+        // Last-Event-ID (sent by a reconnecting EventSource) wins over ?after=.
+        var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
+        if (!RunsApi.TryParseAfter(lastEventId.Length > 0 ? lastEventId : after, out var afterSeq))
+        {
+            return RunsApi.Problem(400, "Invalid 'after'", "'after' and Last-Event-ID must be a sequence number, 0 or more.");
+        }
+
+        await RunsApi.GetVisibleAsync(grains, id, user);
+        var owner = user.Owner();
+        if (!limiter.TryAcquire(owner))
+        {
+            return RunsApi.Problem(429, "Too many streams", "This owner has too many live streams open; close some first.");
+        }
+
+        return TypedResults.ServerSentEvents(Items(context.RequestAborted));
+
+        async IAsyncEnumerable<SseItem<string>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            try
+            {
+                await foreach (var e in follower.FollowAsync(id, afterSeq, cancellationToken))
+                {
+                    yield return new SseItem<string>(RunJson.Event(e)) { EventId = e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                }
+            }
+            finally
+            {
+                limiter.Release(owner);
+            }
+        }
+    }
+
+    private static async Task WebSocketAsync(
+        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, RunEventFollower follower,
+        StreamLimiter limiter, IOptions<FrontEndOptions> options)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await RunsApi.Problem(400, "WebSocket required", "Open this endpoint with a WebSocket upgrade.").ExecuteAsync(context);
+            return;
+        }
+
+        var origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length > 0 && options.Value.AllowedOrigins.Length > 0
+            && !options.Value.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+        {
+            await RunsApi.Problem(403, "Origin not allowed", $"WebSocket connections from '{origin}' are not allowed.").ExecuteAsync(context);
+            return;
+        }
+
+        if (!RunsApi.TryParseAfter(after, out var afterSeq))
+        {
+            await RunsApi.Problem(400, "Invalid 'after'", "'after' must be a sequence number, 0 or more.").ExecuteAsync(context);
+            return;
+        }
+
+        await RunsApi.GetVisibleAsync(grains, id, user);
+        var owner = user.Owner();
+        if (!limiter.TryAcquire(owner))
+        {
+            await RunsApi.Problem(429, "Too many streams", "This owner has too many live streams open; close some first.").ExecuteAsync(context);
+            return;
+        }
+
+        try
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            var receiving = WatchForCloseAsync(socket, closed);
+            try
+            {
+                await foreach (var e in follower.FollowAsync(id, afterSeq, closed.Token))
+                {
+                    await socket.SendAsync(RunJson.EventUtf8(e), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+                }
+
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "run finished", closed.Token);
+                await receiving.WaitAsync(TimeSpan.FromSeconds(5), context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or TimeoutException)
+            {
+                // The client left; nothing to clean up beyond the subscription the follower released.
+            }
+        }
+        finally
+        {
+            limiter.Release(owner);
+        }
+    }
+
+    /// <summary>Reads (and ignores) client messages until the client closes, then cancels the send loop.</summary>
+    private static async Task WatchForCloseAsync(WebSocket socket, CancellationTokenSource closed)
+    {
+        var buffer = new byte[1024];
+        try
+        {
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await socket.ReceiveAsync(buffer, closed.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)
+        {
+        }
+        finally
+        {
+            if (socket.State != WebSocketState.Closed || !closed.IsCancellationRequested)
+            {
+                await closed.CancelAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using OrleansAgents.Journal;
+using OrleansAgents.Runs;
+using OrleansAgents.Web.Auth;
+using OrleansAgents.Web.Infrastructure;
+
+namespace OrleansAgents.Web.Apis;
+
+/// <summary>The runs REST API: start, read, list, cancel, input, events.</summary>
+public static partial class RunsApi
+{
+    public const string StartRunsRateLimit = "start-runs";
+    private const int MaxPage = 1000;
+
+    public static RouteGroupBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var runs = app.MapGroup("/api/runs").RequireAuthorization().WithTags("Runs");
+        runs.MapPost("/", StartAsync).RequireRateLimiting(StartRunsRateLimit)
+            .WithSummary("Start a run (idempotent by runId or Idempotency-Key)");
+        runs.MapGet("/", ListAsync).WithSummary("The caller's runs, newest first");
+        runs.MapGet("/{id}", GetAsync).WithSummary("A run");
+        runs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a run");
+        runs.MapPost("/{id}/input", InputAsync).WithSummary("Approve, reject, or send a message");
+        runs.MapGet("/{id}/events", EventsAsync).WithSummary("Committed events after a sequence number");
+        return runs;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
+    private static partial Regex RunIdPattern();
+
+    public static bool IsValidRunId(string id) => RunIdPattern().IsMatch(id);
+
+    private static async Task<IResult> StartAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, IOptions<FrontEndOptions> options)
+    {
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+        var root = body.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return Problem(400, "Invalid run request", "The body must be a JSON object: { \"agent\": \"...\", \"input\": {...}, \"runId\"?: \"...\" }.");
+        }
+
+        if (!root.TryGetProperty("agent", out var agentProperty) || agentProperty.ValueKind != JsonValueKind.String || agentProperty.GetString() is not { Length: > 0 } agent)
+        {
+            return Problem(400, "Invalid run request", "'agent' is required and must be a non-empty string.");
+        }
+
+        var input = root.TryGetProperty("input", out var inputProperty) ? inputProperty.GetRawText() : "{}";
+        if (Encoding.UTF8.GetByteCount(input) > options.Value.MaxInputBytes)
+        {
+            return Problem(413, "Input too large", $"The run input is larger than {options.Value.MaxInputBytes} bytes.");
+        }
+
+        var owner = user.Owner();
+        string runId;
+        if (root.TryGetProperty("runId", out var idProperty) && idProperty.ValueKind != JsonValueKind.Null)
+        {
+            if (idProperty.ValueKind != JsonValueKind.String || !IsValidRunId(idProperty.GetString()!))
+            {
+                return Problem(400, "Invalid run ID", "'runId' must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit.");
+            }
+
+            runId = idProperty.GetString()!;
+        }
+        else if (request.Headers.TryGetValue("Idempotency-Key", out var key) && key.ToString() is { Length: > 0 and <= 256 } idempotencyKey)
+        {
+            // The same key from the same owner always names the same run.
+            runId = "run-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{owner}\n{idempotencyKey}")))[..32];
+        }
+        else
+        {
+            runId = $"run-{Guid.CreateVersion7():N}";
+        }
+
+        var run = await grains.GetGrain<IAgentRunGrain>(runId).StartAsync(new StartRunRequest(agent, input, owner));
+        if (!user.MaySee(run))
+        {
+            throw new RunConflictException($"Run ID '{runId}' is already in use.");
+        }
+
+        return Results.Accepted($"/api/runs/{runId}", RunJson.Resource(run));
+    }
+
+    private static async Task<IResult> ListAsync(
+        ClaimsPrincipal user, RunQueries queries, string? status, string? agent, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        RunStatus? statusFilter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!TryParseStatus(status, out var parsed))
+            {
+                return Problem(400, "Invalid filter", "'status' must be one of pending, running, waitingForInput, succeeded, failed, cancelled.");
+            }
+
+            statusFilter = parsed;
+        }
+
+        if (limit is < 1 or > MaxPage)
+        {
+            return Problem(400, "Invalid limit", $"'limit' must be from 1 to {MaxPage}.");
+        }
+
+        (DateTime, string)? after = null;
+        if (!string.IsNullOrEmpty(cursor))
+        {
+            if (!RunQueries.TryDecodeCursor(cursor, out var key))
+            {
+                return Problem(400, "Invalid cursor", "'cursor' must be a value returned as 'nextCursor'.");
+            }
+
+            after = key;
+        }
+
+        var owner = user.IsOperator() ? null : user.Owner();
+        return Results.Ok(await queries.ListAsync(owner, statusFilter, agent, limit ?? 50, after, cancellationToken));
+    }
+
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, IGrainFactory grains) =>
+        Results.Ok(RunJson.Resource(await GetVisibleAsync(grains, id, user)));
+
+    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        await GetVisibleAsync(grains, id, user);
+        var run = await grains.GetGrain<IAgentRunGrain>(id).CancelAsync($"cancelled by {user.Owner()}");
+        return Results.Accepted($"/api/runs/{id}", RunJson.Resource(run));
+    }
+
+    private static async Task<IResult> InputAsync(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        await GetVisibleAsync(grains, id, user);
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+        var root = body.RootElement;
+        var kind = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+        string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var grain = grains.GetGrain<IAgentRunGrain>(id);
+        RunSnapshot run;
+        switch (kind)
+        {
+            case "approve":
+                run = await grain.ApproveAsync(Text("comment"));
+                break;
+            case "reject":
+                run = await grain.RejectAsync(Text("reason"));
+                break;
+            case "message":
+                if (Text("message") is not { Length: > 0 and <= 16_384 } message)
+                {
+                    return Problem(400, "Invalid input", "'message' must be a non-empty string of at most 16384 characters.");
+                }
+
+                run = await grain.SendMessageAsync(message);
+                break;
+            default:
+                return Problem(400, "Invalid input", "'kind' must be 'approve', 'reject' or 'message'.");
+        }
+
+        return Results.Accepted($"/api/runs/{id}", RunJson.Resource(run));
+    }
+
+    private static async Task<IResult> EventsAsync(string id, ClaimsPrincipal user, IGrainFactory grains, JournalStore store, string? after, string? limit, CancellationToken cancellationToken)
+    {
+        if (!TryParseAfter(after, out var afterSeq))
+        {
+            return Problem(400, "Invalid 'after'", "'after' must be a sequence number, 0 or more.");
+        }
+
+        if (!int.TryParse(limit ?? "500", System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) || max is < 1 or > 1000)
+        {
+            return Problem(400, "Invalid 'limit'", "'limit' must be from 1 to 1000.");
+        }
+
+        await GetVisibleAsync(grains, id, user);
+        var events = await store.ReadEventsAsync(id, afterSeq, max, cancellationToken);
+        var json = new StringBuilder("[");
+        for (var i = 0; i < events.Count; i++)
+        {
+            json.Append(i == 0 ? "" : ",").Append(RunJson.Event(events[i]));
+        }
+
+        return Results.Text(json.Append(']').ToString(), "application/json", Encoding.UTF8);
+    }
+
+    /// <summary>The run, if it exists and the caller may see it; otherwise 404 (another owner's run looks missing).</summary>
+    public static async Task<RunSnapshot> GetVisibleAsync(IGrainFactory grains, string id, ClaimsPrincipal user)
+    {
+        if (!IsValidRunId(id))
+        {
+            throw new RunNotFoundException($"Run '{id}' does not exist.");
+        }
+
+        var run = await grains.GetGrain<IAgentRunGrain>(id).GetStatusAsync();
+        return user.MaySee(run) ? run : throw new RunNotFoundException($"Run '{id}' does not exist.");
+    }
+
+    public static bool TryParseAfter(string? text, out long after)
+    {
+        after = 0;
+        return string.IsNullOrEmpty(text)
+            || (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out after) && after >= 0);
+    }
+
+    private static bool TryParseStatus(string text, out RunStatus status)
+    {
+        status = text.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant() switch
+        {
+            "pending" => RunStatus.Pending,
+            "running" => RunStatus.Running,
+            "waitingforinput" => RunStatus.WaitingForInput,
+            "succeeded" => RunStatus.Succeeded,
+            "failed" => RunStatus.Failed,
+            "cancelled" => RunStatus.Cancelled,
+            _ => RunStatus.None,
+        };
+        return status != RunStatus.None;
+    }
+
+    public static IResult Problem(int status, string title, string detail) =>
+        Results.Problem(statusCode: status, title: title, detail: detail);
+}

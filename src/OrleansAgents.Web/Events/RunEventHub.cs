@@ -1,0 +1,196 @@
+using System.Threading.Channels;
+using Orleans.Streams;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Web.Events;
+
+/// <summary>
+/// The front end's live subscriptions: one Orleans stream subscription per run on this silo, shared by
+/// every client following that run, released when the last one leaves.
+/// </summary>
+public sealed partial class RunEventHub(IClusterClient cluster, ILogger<RunEventHub> logger)
+{
+    private readonly IClusterClient _cluster = cluster;
+    private readonly ILogger<RunEventHub> _logger = logger;
+    private readonly Dictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>Runs with at least one follower on this silo.</summary>
+    public int ActiveFeeds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _feeds.Count;
+            }
+        }
+    }
+
+    /// <summary>Subscribes to a run's live events. Dispose the subscription when the client leaves.</summary>
+    public async Task<LiveSubscription> SubscribeAsync(string runId, int capacity, CancellationToken cancellationToken)
+    {
+        Feed feed;
+        LiveSubscription subscription;
+        lock (_gate)
+        {
+            if (!_feeds.TryGetValue(runId, out feed!))
+            {
+                feed = new Feed(this, runId);
+                _feeds[runId] = feed;
+                feed.Subscribing = feed.SubscribeAsync();
+            }
+
+            subscription = new LiveSubscription(this, feed, capacity);
+            feed.Subscribers.Add(subscription);
+        }
+
+        try
+        {
+            await feed.Subscribing.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            await subscription.DisposeAsync();
+            throw;
+        }
+
+        return subscription;
+    }
+
+    private void Release(LiveSubscription subscription)
+    {
+        Feed feed = subscription.Feed;
+        lock (_gate)
+        {
+            if (!feed.Subscribers.Remove(subscription) || feed.Subscribers.Count > 0)
+            {
+                return;
+            }
+
+            _feeds.Remove(feed.RunId);
+        }
+
+        _ = feed.UnsubscribeAsync();
+    }
+
+    private void Deliver(Feed feed, RunEventBatch batch)
+    {
+        LiveSubscription[] subscribers;
+        lock (_gate)
+        {
+            subscribers = [.. feed.Subscribers];
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Offer(batch.Events);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} live subscription failed; followers read the journal instead: {Reason}")]
+    private static partial void LogSubscribeFailed(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} live unsubscribe failed: {Reason}")]
+    private static partial void LogUnsubscribeFailed(ILogger logger, string runId, string reason);
+
+    internal sealed class Feed(RunEventHub hub, string runId)
+    {
+        private StreamSubscriptionHandle<RunEventBatch>? _handle;
+
+        public string RunId { get; } = runId;
+
+        public List<LiveSubscription> Subscribers { get; } = [];
+
+        public Task Subscribing { get; set; } = Task.CompletedTask;
+
+        public async Task SubscribeAsync()
+        {
+            try
+            {
+                var stream = hub._cluster.GetStreamProvider(OrleansAgentsNames.StreamProvider)
+                    .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, RunId));
+                _handle = await stream.SubscribeAsync((batch, _) =>
+                {
+                    hub.Deliver(this, batch);
+                    return Task.CompletedTask;
+                });
+            }
+            catch (Exception ex)
+            {
+                // Live delivery is an optimisation: followers fall back to reading the journal.
+                LogSubscribeFailed(hub._logger, RunId, ex.Message);
+            }
+        }
+
+        public async Task UnsubscribeAsync()
+        {
+            try
+            {
+                await Subscribing;
+                if (_handle is not null)
+                {
+                    await _handle.UnsubscribeAsync();
+                }
+            }
+            catch (Exception ex)
+            {
+                LogUnsubscribeFailed(hub._logger, RunId, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>One client's view of a run's live events: a bounded buffer that flags overflow instead of growing.</summary>
+    public sealed class LiveSubscription : IAsyncDisposable
+    {
+        private readonly RunEventHub _hub;
+        private readonly Channel<RunEvent> _channel;
+        private int _disposed;
+
+        internal LiveSubscription(RunEventHub hub, Feed feed, int capacity)
+        {
+            _hub = hub;
+            Feed = feed;
+            _channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        }
+
+        internal Feed Feed { get; }
+
+        /// <summary>Set when the client fell behind and live events were dropped: read the journal.</summary>
+        public bool Lagging { get; private set; }
+
+        public ChannelReader<RunEvent> Reader => _channel.Reader;
+
+        internal void Offer(IReadOnlyList<RunEvent> events)
+        {
+            foreach (var e in events)
+            {
+                if (!_channel.Writer.TryWrite(e))
+                {
+                    Lagging = true;
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Drops what is buffered and clears the lagging flag, before a catch-up read.</summary>
+        public void Reset()
+        {
+            Lagging = false;
+            while (_channel.Reader.TryRead(out _))
+            {
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _channel.Writer.TryComplete();
+                _hub.Release(this);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}

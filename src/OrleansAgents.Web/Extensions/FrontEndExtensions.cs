@@ -1,0 +1,92 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Orleans.Configuration;
+using OrleansAgents.Hosting;
+using OrleansAgents.Runs;
+using OrleansAgents.Web.Apis;
+using OrleansAgents.Web.Auth;
+using OrleansAgents.Web.Events;
+using OrleansAgents.Web.Infrastructure;
+
+namespace OrleansAgents.Web.Extensions;
+
+/// <summary>Wiring of the front-end silo.</summary>
+public static class FrontEndExtensions
+{
+    /// <summary>A silo that joins the cluster but hosts no runs, plus the API's services.</summary>
+    public static WebApplicationBuilder AddOrleansAgentsFrontEnd(this WebApplicationBuilder builder)
+    {
+        builder.UseOrleans(silo =>
+        {
+            silo.AddOrleansAgentsSilo(builder.Configuration);
+            // Runs stay on worker silos: this silo does not offer the run grain class.
+            silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(AgentRunGrain)));
+        });
+
+        var services = builder.Services;
+        services.AddOptions<FrontEndOptions>().BindConfiguration(FrontEndOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.SectionName);
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
+            o.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>($"{FrontEndOptions.SectionName}:MaxRequestBodyBytes") ?? 1024 * 1024);
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy("operator", p => p.RequireRole(ApiKeyAuthenticationHandler.OperatorRole));
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(RunsApi.StartRunsRateLimit, context =>
+            {
+                var owner = context.User.Identity?.IsAuthenticated == true ? context.User.Owner() : "anonymous";
+                var perMinute = builder.Configuration.GetValue<int?>($"{FrontEndOptions.SectionName}:RunsPerOwnerPerMinute") ?? 600;
+                return RateLimitPartition.GetFixedWindowLimiter(owner, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = perMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                });
+            });
+            o.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                await RunsApi.Problem(429, "Too many runs", "This owner started too many runs in the last minute; try again shortly.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+
+        services.AddSingleton<RunEventHub>();
+        services.AddSingleton<RunEventFollower>();
+        services.AddSingleton<RunQueries>();
+        services.AddSingleton<StreamLimiter>();
+        services.AddHostedService<HousekeepingService>();
+        return builder;
+    }
+
+    public static WebApplication UseOrleansAgentsFrontEnd(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    public static WebApplication MapOrleansAgentsApi(this WebApplication app)
+    {
+        app.MapRunsApi();
+        app.MapRunStreamsApi();
+        app.MapOpenApi();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        return app;
+    }
+}

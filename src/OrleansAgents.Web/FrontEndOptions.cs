@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansAgents.Web;
+
+/// <summary>Limits and policies of the front end. Section <c>FrontEnd</c>.</summary>
+public sealed class FrontEndOptions
+{
+    public const string SectionName = "FrontEnd";
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest run input accepted, in bytes of JSON.</summary>
+    [Range(2, 16 * 1024 * 1024)]
+    public int MaxInputBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Runs one owner may start per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int RunsPerOwnerPerMinute { get; set; } = 600;
+
+    /// <summary>Live streams (SSE or WebSocket) one owner may hold open at once.</summary>
+    [Range(1, 100_000)]
+    public int MaxStreamsPerOwner { get; set; } = 2000;
+
+    /// <summary>Origins allowed to open WebSockets (any when empty; requests without Origin are not browsers).</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>Live events buffered per client before it is switched to catch-up reads.</summary>
+    [Range(16, 100_000)]
+    public int ClientBufferEvents { get; set; } = 512;
+
+    /// <summary>With no live event for this long, a follower checks the journal (streams may lose messages).</summary>
+    public TimeSpan IdleJournalCheck { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Delete events and runs finished longer ago than this; keep everything when null.</summary>
+    public TimeSpan? EventRetention { get; set; }
+}

@@ -1,0 +1,72 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace OrleansAgents.Web.Infrastructure;
+
+/// <summary>
+/// Periodic clean-up: the stream PubSub rows of finished runs (one per run stream, never removed by
+/// Orleans), and, when <see cref="FrontEndOptions.EventRetention"/> is set, events and runs finished longer ago.
+/// </summary>
+public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOptions<FrontEndOptions> options, ILogger<HousekeepingService> logger) : BackgroundService
+{
+    private static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan PubSubGrace = TimeSpan.FromMinutes(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Period);
+        do
+        {
+            try
+            {
+                await CleanAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                LogFailed(logger, ex.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task CleanAsync(CancellationToken cancellationToken)
+    {
+        // PubSubRendezvousGrain state is keyed by the stream ID, whose key part is the run ID.
+        await using (var pubsub = dataSource.CreateCommand(
+            """
+            DELETE FROM orleansstorage s
+             USING oa_runs r
+             WHERE s.graintypestring LIKE '%pubsubrendezvous%'
+               AND s.grainidextensionstring LIKE '%' || r.run_id
+               AND r.status IN ('succeeded', 'failed', 'cancelled')
+               AND r.updated_at < now() - $1::interval
+            """))
+        {
+            pubsub.Parameters.AddWithValue(PubSubGrace);
+            var removed = await pubsub.ExecuteNonQueryAsync(cancellationToken);
+            if (removed > 0)
+            {
+                LogPubSubCleaned(logger, removed);
+            }
+        }
+
+        if (options.Value.EventRetention is { } retention)
+        {
+            await using var expire = dataSource.CreateCommand(
+                """
+                WITH old AS (
+                    DELETE FROM oa_runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < now() - $1::interval
+                    RETURNING run_id)
+                DELETE FROM oa_run_events e USING old WHERE e.run_id = old.run_id
+                """);
+            expire.Parameters.AddWithValue(retention);
+            await expire.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} stream PubSub rows of finished runs")]
+    private static partial void LogPubSubCleaned(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Housekeeping failed; trying again later: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+}

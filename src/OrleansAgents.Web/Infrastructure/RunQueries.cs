@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using OrleansAgents.Journal;
+using OrleansAgents.Runs;
+using OrleansAgents.Web.Apis;
+
+namespace OrleansAgents.Web.Infrastructure;
+
+/// <summary>Listing runs from the runs table, newest first, with keyset paging.</summary>
+public sealed class RunQueries(NpgsqlDataSource dataSource)
+{
+    public async Task<RunPage> ListAsync(string? owner, RunStatus? status, string? agent, int limit, (DateTime CreatedAt, string RunId)? cursor, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT run_id, owner, agent, status, created_at, updated_at, last_seq, steps
+              FROM oa_runs
+             WHERE ($1::text IS NULL OR owner = $1)
+               AND ($2::text IS NULL OR status = $2)
+               AND ($3::text IS NULL OR agent = $3)
+               AND ($4::timestamptz IS NULL OR (created_at, run_id) < ($4, $5))
+             ORDER BY created_at DESC, run_id DESC
+             LIMIT $6
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = owner, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = status is { } s ? RunStatusNames.ToDb(s) : null, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = agent, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime?> { TypedValue = cursor?.CreatedAt, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = cursor?.RunId ?? "", NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
+
+        var items = new List<RunResource>(limit + 1);
+        var keys = new List<(DateTime, string)>(limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var created = reader.GetDateTime(4);
+                items.Add(new RunResource(
+                    reader.GetString(0), reader.GetString(2), reader.GetString(1),
+                    RunJson.StatusName(RunStatusNames.FromDb(reader.GetString(3))),
+                    new DateTimeOffset(created, TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
+                    reader.GetInt64(6), reader.GetInt32(7), null, null));
+                keys.Add((created, reader.GetString(0)));
+            }
+        }
+
+        string? next = null;
+        if (items.Count > limit)
+        {
+            items.RemoveAt(limit);
+            next = EncodeCursor(keys[limit - 1]);
+        }
+
+        return new RunPage(items, next);
+    }
+
+    public static string EncodeCursor((DateTime CreatedAt, string RunId) key) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{key.CreatedAt.Ticks.ToString(CultureInfo.InvariantCulture)}|{key.RunId}"))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryDecodeCursor(string text, out (DateTime CreatedAt, string RunId) key)
+    {
+        key = default;
+        try
+        {
+            var padded = text.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
+            if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks)
+            {
+                key = (new DateTime(ticks, DateTimeKind.Utc), parts[1]);
+                return true;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace OrleansAgents.Web.Tests;
+
+/// <summary>One received event, as the API sends it.</summary>
+public sealed record ReceivedEvent(long Seq, string Type, string Json);
+
+/// <summary>Real SSE and WebSocket clients over loopback.</summary>
+public static class EventClients
+{
+    /// <summary>Reads an SSE stream; stops after <paramref name="take"/> events or when the server ends it.</summary>
+    public static async Task<List<ReceivedEvent>> ReadSseAsync(HttpClient http, string path, string? lastEventId = null, int take = int.MaxValue, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        response.EnsureSuccessStatusCode();
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var events = new List<ReceivedEvent>();
+        string? id = null;
+        string? data = null;
+        while (events.Count < take && await reader.ReadLineAsync(cts.Token) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = line[4..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line[6..];
+            }
+            else if (line.Length == 0 && data is not null)
+            {
+                var e = Parse(data);
+                Assert.Equal(id, e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                events.Add(e);
+                id = data = null;
+            }
+        }
+
+        return events;
+    }
+
+    /// <summary>Reads a WebSocket; stops after <paramref name="take"/> events (closing from the client) or when the server closes.</summary>
+    public static async Task<(List<ReceivedEvent> Events, bool ServerClosed)> ReadWebSocketAsync(
+        Uri baseAddress, string pathAndQuery, int take = int.MaxValue, TimeSpan? timeout = null, string? origin = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        using var socket = new ClientWebSocket();
+        if (origin is not null)
+        {
+            socket.Options.SetRequestHeader("Origin", origin);
+        }
+
+        var uri = new UriBuilder(baseAddress) { Scheme = "ws" }.Uri;
+        await socket.ConnectAsync(new Uri(uri, pathAndQuery), cts.Token);
+        var events = new List<ReceivedEvent>();
+        var buffer = new byte[64 * 1024];
+        while (events.Count < take)
+        {
+            using var message = new MemoryStream();
+            WebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer, cts.Token);
+                message.Write(buffer, 0, result.Count);
+            }
+            while (!result.EndOfMessage);
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
+                return (events, true);
+            }
+
+            events.Add(Parse(Encoding.UTF8.GetString(message.ToArray())));
+        }
+
+        socket.Abort(); // a dropped connection, as when a network goes away
+        return (events, false);
+    }
+
+    public static ReceivedEvent Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        return new ReceivedEvent(root.GetProperty("seq").GetInt64(), root.GetProperty("type").GetString()!, json);
+    }
+
+    /// <summary>The promise of the resume rule: seq 1..N once each, in order, ending with a terminal event.</summary>
+    public static void AssertCompleteSequence(IReadOnlyList<ReceivedEvent> events, long after = 0)
+    {
+        Assert.NotEmpty(events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            Assert.Equal(after + i + 1, events[i].Seq);
+        }
+
+        Assert.Contains(events[^1].Type, new[] { "run.succeeded", "run.failed", "run.cancelled" });
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Text;
+
+namespace OrleansAgents.Web.Tests;
+
+public sealed class EventStreamTests(FrontEndFixture fixture)
+{
+    private static string NewId() => $"ev-{Guid.NewGuid():N}";
+
+    private static async Task StartAsync(HttpClient http, string id, int steps, int stepMs)
+    {
+        using var response = await http.PostAsync("/api/runs", new StringContent(
+            $$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":{{{steps}}},"stepMs":{{{stepMs}}},"bytes":100}}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Sse_DisconnectMidRunAndReconnectWithLastEventId_DeliversEveryEventOnceInOrder()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 15, stepMs: 100);
+
+        var first = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream", take: 6);
+        var rest = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream", lastEventId: first[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(6, first.Count);
+        EventClients.AssertCompleteSequence([.. first, .. rest]);
+        Assert.Equal(1 + (15 * 2) + 1, first.Count + rest.Count);
+    }
+
+    [Fact]
+    public async Task WebSocket_DisconnectMidRunAndReconnectWithAfter_DeliversEveryEventOnceInOrder()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 15, stepMs: 100);
+
+        var (first, _) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", take: 5);
+        var (second, _) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1&after={first[^1].Seq}", take: 7);
+        var (rest, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1&after={second[^1].Seq}");
+
+        Assert.True(closed);
+        EventClients.AssertCompleteSequence([.. first, .. second, .. rest]);
+    }
+
+    [Fact]
+    public async Task ReconnectAfterTheRunFinished_ReplaysEverythingThenCloses()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 4, stepMs: 0);
+        await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream"); // returns once the run has ended
+
+        var sse = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=0", timeout: TimeSpan.FromSeconds(20));
+        var sseTail = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=5", timeout: TimeSpan.FromSeconds(20));
+        var (ws, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", timeout: TimeSpan.FromSeconds(20));
+
+        EventClients.AssertCompleteSequence(sse);
+        EventClients.AssertCompleteSequence(sseTail, after: 5);
+        Assert.True(closed);
+        Assert.Equal(sse.Select(e => e.Json), ws.Select(e => e.Json));
+    }
+
+    [Fact]
+    public async Task TwoHundredConcurrentClientsOnTwentyRuns_AllReceiveCompleteOrderedSequences()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var ids = Enumerable.Range(0, 20).Select(_ => NewId()).ToList();
+        foreach (var id in ids)
+        {
+            await StartAsync(http, id, steps: 10, stepMs: 100);
+        }
+
+        // Half over WebSocket, half over SSE; some join late (after events already went by).
+        var clients = Enumerable.Range(0, 200).Select(async i =>
+        {
+            var id = ids[i % ids.Count];
+            await Task.Delay(i % 7 * 50);
+            if (i % 2 == 0)
+            {
+                var (events, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", timeout: TimeSpan.FromSeconds(90));
+                Assert.True(closed);
+                return events;
+            }
+
+            using var client = fixture.Client("dev-user-1");
+            return await EventClients.ReadSseAsync(client, $"/api/runs/{id}/events/stream", timeout: TimeSpan.FromSeconds(90));
+        }).ToList();
+
+        var results = await Task.WhenAll(clients);
+
+        Assert.All(results, events =>
+        {
+            EventClients.AssertCompleteSequence(events);
+            Assert.Equal(1 + (10 * 2) + 1, events.Count);
+        });
+    }
+}

@@ -1,0 +1,279 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace OrleansAgents.Web.Tests;
+
+public sealed class RunsApiTests(FrontEndFixture fixture)
+{
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static string NewId() => $"api-{Guid.NewGuid():N}";
+
+    private static async Task<JsonElement> StartAsync(HttpClient http, string id, int steps = 3, int stepMs = 10)
+    {
+        using var response = await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":{{{steps}}},"stepMs":{{{stepMs}}}}}"""));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal($"/api/runs/{id}", response.Headers.Location?.ToString());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private static async Task<JsonElement> WaitForEndAsync(HttpClient http, string id)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var run = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
+            if (run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
+            {
+                return run;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"run {id} did not finish");
+    }
+
+    [Fact]
+    public async Task PostRun_ThenGet_ShowsTheRunThroughToSuccess()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+
+        var accepted = await StartAsync(http, id);
+        var done = await WaitForEndAsync(http, id);
+
+        Assert.Equal("running", accepted.GetProperty("status").GetString());
+        Assert.Equal("user-1", done.GetProperty("owner").GetString());
+        Assert.Equal("bench", done.GetProperty("agent").GetString());
+        Assert.Equal(3, done.GetProperty("result").GetProperty("steps").GetInt32());
+        Assert.Equal(8, done.GetProperty("lastSeq").GetInt64());
+    }
+
+    [Fact]
+    public async Task PostRun_SameIdempotencyKeyTwice_ReturnsTheSameRun()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var key = Guid.NewGuid().ToString();
+        async Task<JsonElement> Post()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = Json("""{"agent":"bench","input":{"steps":1}}""") };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        var first = await Post();
+        var second = await Post();
+
+        Assert.Equal(first.GetProperty("runId").GetString(), second.GetProperty("runId").GetString());
+        Assert.Equal(first.GetProperty("createdAt").GetString(), second.GetProperty("createdAt").GetString());
+    }
+
+    [Fact]
+    public async Task PostRun_SameRunIdWithADifferentRequest_Is409()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 1);
+
+        using var response = await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":2}}"""));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task ListRuns_PagesNewestFirstAndShowsOnlyTheCallersRuns()
+    {
+        using var user2 = fixture.Client("dev-user-2");
+        using var user1 = fixture.Client("dev-user-1");
+        var agent = "bench";
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = NewId();
+            ids.Add(id);
+            await StartAsync(user2, id, steps: 1, stepMs: 0);
+        }
+
+        await StartAsync(user1, NewId(), steps: 1, stepMs: 0);
+
+        var first = await user2.GetFromJsonAsync<JsonElement>($"/api/runs?agent={agent}&limit=2");
+        var cursor = first.GetProperty("nextCursor").GetString();
+        var second = await user2.GetFromJsonAsync<JsonElement>($"/api/runs?agent={agent}&limit=2&cursor={cursor}");
+        var seen = first.GetProperty("items").EnumerateArray().Concat(second.GetProperty("items").EnumerateArray()).ToList();
+
+        Assert.All(seen, r => Assert.Equal("user-2", r.GetProperty("owner").GetString()));
+        Assert.Equal(ids[2], seen[0].GetProperty("runId").GetString());
+        Assert.Equal(ids[1], seen[1].GetProperty("runId").GetString());
+        Assert.Equal(ids[0], seen[2].GetProperty("runId").GetString());
+        Assert.Equal(seen.Count, seen.Select(r => r.GetProperty("runId").GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task CancelRun_DuringALongStep_Is202AndTheRunEndsCancelled()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 2, stepMs: 30_000);
+
+        using var response = await http.PostAsync($"/api/runs/{id}/cancel", null);
+        var done = await WaitForEndAsync(http, id);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("cancelled", done.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Input_MessageToARunningRun_IsRecordedInItsEvents_AndApproveWithNothingPendingIs409()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 3, stepMs: 500);
+
+        using var message = await http.PostAsync($"/api/runs/{id}/input", Json("""{"kind":"message","message":"use the blue theme"}"""));
+        using var approve = await http.PostAsync($"/api/runs/{id}/input", Json("""{"kind":"approve"}"""));
+        await WaitForEndAsync(http, id);
+        var events = await http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/events?after=0&limit=100");
+
+        Assert.Equal(HttpStatusCode.Accepted, message.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, approve.StatusCode);
+        var recorded = Assert.Single(events!, e => e.GetProperty("type").GetString() == "input.message");
+        Assert.Equal("use the blue theme", recorded.GetProperty("data").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task AnotherOwner_Gets404OnEveryEndpoint_AndNoKeyGets401()
+    {
+        using var owner = fixture.Client("dev-user-1");
+        using var other = fixture.Client("dev-user-2");
+        using var anonymous = fixture.Client(null);
+        using var wrongKey = fixture.Client("not-a-key");
+        var id = NewId();
+        await StartAsync(owner, id, steps: 1);
+
+        string[] gets = [$"/api/runs/{id}", $"/api/runs/{id}/events", $"/api/runs/{id}/events/stream"];
+        foreach (var path in gets)
+        {
+            using var response = await other.GetAsync(path);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            using var missing = await other.GetAsync(path.Replace(id, NewId(), StringComparison.Ordinal));
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode); // indistinguishable
+            using var noKey = await anonymous.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+            using var badKey = await wrongKey.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, badKey.StatusCode);
+        }
+
+        using var cancel = await other.PostAsync($"/api/runs/{id}/cancel", null);
+        using var input = await other.PostAsync($"/api/runs/{id}/input", Json("""{"kind":"message","message":"hi"}"""));
+        using var list = await other.GetFromJsonAsync<JsonDocument>("/api/runs?limit=1000");
+        Assert.Equal(HttpStatusCode.NotFound, cancel.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, input.StatusCode);
+        Assert.DoesNotContain(list!.RootElement.GetProperty("items").EnumerateArray(), r => r.GetProperty("runId").GetString() == id);
+        var socket = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-2"));
+        Assert.Contains("404", socket?.Message ?? "", StringComparison.Ordinal);
+        var anonymousSocket = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws"));
+        Assert.Contains("401", anonymousSocket?.Message ?? "", StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/runs", "{not json", 400)]
+    [InlineData("POST", "/api/runs", "[1,2]", 400)]
+    [InlineData("POST", "/api/runs", """{"input":{}}""", 400)]
+    [InlineData("POST", "/api/runs", """{"agent":"no-such-agent","input":{}}""", 400)]
+    [InlineData("POST", "/api/runs", """{"agent":"bench","input":{"steps":"many"}}""", 400)]
+    [InlineData("POST", "/api/runs", """{"agent":"bench","runId":"has spaces/and slashes","input":{}}""", 400)]
+    [InlineData("POST", "/api/runs", """{"agent":"bench","runId":42,"input":{}}""", 400)]
+    [InlineData("GET", "/api/runs/%20bad%20id", null, 404)]
+    [InlineData("GET", "/api/runs/x/events?after=-1", null, 400)]
+    [InlineData("GET", "/api/runs/x/events?after=abc", null, 400)]
+    [InlineData("GET", "/api/runs/x/events?limit=0", null, 400)]
+    [InlineData("GET", "/api/runs/x/events/stream?after=1.5", null, 400)]
+    [InlineData("GET", "/api/runs?status=sleeping", null, 400)]
+    [InlineData("GET", "/api/runs?limit=100000", null, 400)]
+    [InlineData("GET", "/api/runs?cursor=%25%25%25", null, 400)]
+    [InlineData("POST", "/api/runs/x/input", """{"kind":"dance"}""", 404)]
+    public async Task BadInput_IsA4xxProblem_NeverA5xx(string method, string path, string? body, int expected)
+    {
+        using var http = fixture.Client("dev-user-1");
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = body is null ? null : Json(body) };
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(expected, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+    }
+
+    [Fact]
+    public async Task OversizedInput_Is413Problem_AndNothingIsStored()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        var big = new string('x', FrontEndFixture.MaxInputBytes);
+
+        using var response = await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"pad":"{{{big}}}"}}"""));
+        using var lookup = await http.GetAsync($"/api/runs/{id}");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    [Fact]
+    public async Task StartingRunsFasterThanTheOwnersLimit_Is429Problem()
+    {
+        using var http = fixture.Client("dev-operator");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i <= FrontEndFixture.RunsPerMinute; i++)
+        {
+            using var response = await http.PostAsync("/api/runs", Json("""{"agent":"bench","input":{"steps":0}}"""));
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                break;
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.All(statuses[..^1], s => Assert.Equal(HttpStatusCode.Accepted, s));
+    }
+
+    [Fact]
+    public async Task WebSocketFromAnOriginNotAllowed_IsRefused()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 1, stepMs: 0);
+
+        var refused = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(
+            fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", origin: "http://evil.example"));
+        var (events, closed) = await EventClients.ReadWebSocketAsync(
+            fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", origin: FrontEndFixture.AllowedOrigin);
+
+        Assert.Contains("403", refused?.Message ?? "", StringComparison.Ordinal);
+        Assert.True(closed);
+        EventClients.AssertCompleteSequence(events);
+    }
+
+    [Fact]
+    public async Task HealthAndOpenApi_Answer()
+    {
+        using var http = fixture.Client(null);
+
+        using var live = await http.GetAsync("/health/live");
+        using var ready = await http.GetAsync("/health/ready");
+        var openApi = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/runs/{id}/events/stream", out _));
+    }
+}
