@@ -33,6 +33,12 @@ public sealed class FrontEndOptions
     /// <summary>With no live event for this long, a follower checks the journal (streams may lose messages).</summary>
     public TimeSpan IdleJournalCheck { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often housekeeping runs.</summary>
+    public TimeSpan HousekeepingPeriod { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long after a run ends its stream PubSub state is removed.</summary>
+    public TimeSpan StreamStateGrace { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Delete events and runs finished longer ago than this; keep everything when null.</summary>
     public TimeSpan? EventRetention { get; set; }
 }

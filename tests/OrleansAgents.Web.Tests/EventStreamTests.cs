@@ -63,6 +63,35 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task FinishedRunsStreamState_IsCleanedByHousekeeping()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 4, stepMs: 400);
+        await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream", take: 2);
+        var whileRunning = await CountStreamStateRowsAsync(id);
+        await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=2"); // to the end
+
+        var rows = whileRunning;
+        for (var i = 0; i < 100 && rows != 0; i++)
+        {
+            await Task.Delay(200);
+            rows = await CountStreamStateRowsAsync(id);
+        }
+
+        Assert.Equal(1, whileRunning);
+        Assert.Equal(0, rows);
+    }
+
+    private async Task<long> CountStreamStateRowsAsync(string id)
+    {
+        await using var command = fixture.Cluster.DataSource.CreateCommand(
+            "SELECT count(*) FROM orleansstorage WHERE graintypestring = 'PubSubRendezvousGrain' AND grainidextensionstring = $1");
+        command.Parameters.AddWithValue($"run-events/run/{id}");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task TwoHundredConcurrentClientsOnTwentyRuns_AllReceiveCompleteOrderedSequences()
     {
         using var http = fixture.Client("dev-user-1");

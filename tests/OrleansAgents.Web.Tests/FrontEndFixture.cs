@@ -30,6 +30,8 @@ public sealed class FrontEndFixture : IAsyncLifetime
             ["FrontEnd__RunsPerOwnerPerMinute"] = RunsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["FrontEnd__AllowedOrigins__0"] = AllowedOrigin,
             ["FrontEnd__MaxStreamsPerOwner"] = "1000",
+            ["FrontEnd__HousekeepingPeriod"] = "00:00:01",
+            ["FrontEnd__StreamStateGrace"] = "00:00:00",
         });
     }
 

@@ -9,12 +9,9 @@ namespace OrleansAgents.Web.Infrastructure;
 /// </summary>
 public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOptions<FrontEndOptions> options, ILogger<HousekeepingService> logger) : BackgroundService
 {
-    private static readonly TimeSpan Period = TimeSpan.FromMinutes(5);
-    private static readonly TimeSpan PubSubGrace = TimeSpan.FromMinutes(10);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Period);
+        using var timer = new PeriodicTimer(options.Value.HousekeepingPeriod);
         do
         {
             try
@@ -36,13 +33,14 @@ public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOp
             """
             DELETE FROM orleansstorage s
              USING oa_runs r
-             WHERE s.graintypestring LIKE '%pubsubrendezvous%'
-               AND s.grainidextensionstring LIKE '%' || r.run_id
+             WHERE s.graintypestring = 'PubSubRendezvousGrain'
+               AND s.grainidextensionstring = $2 || r.run_id
                AND r.status IN ('succeeded', 'failed', 'cancelled')
                AND r.updated_at < now() - $1::interval
             """))
         {
-            pubsub.Parameters.AddWithValue(PubSubGrace);
+            pubsub.Parameters.AddWithValue(options.Value.StreamStateGrace);
+            pubsub.Parameters.AddWithValue($"{OrleansAgentsNames.StreamProvider}/{OrleansAgentsNames.RunEventsNamespace}/");
             var removed = await pubsub.ExecuteNonQueryAsync(cancellationToken);
             if (removed > 0)
             {
