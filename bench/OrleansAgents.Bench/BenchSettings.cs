@@ -7,6 +7,11 @@ internal sealed record BenchSettings
     public string Connection { get; init; } = "Host=127.0.0.1;Port=55432;Username=postgres;Database=orleans_agents;Maximum Pool Size=20";
     public string ClusterId { get; init; } = "local";
     public string DataDirectory { get; init; } = ".data";
+    public Uri FrontEnd { get; init; } = new("http://127.0.0.1:5180");
+    public string ApiKey { get; init; } = "dev-user-1";
+    public int? Subscribers { get; init; }
+    public bool NoWarmup { get; init; }
+    public string RepositoryRoot { get; init; } = ".";
     public int? Runs { get; init; }
     public int? Steps { get; init; }
     public int? StepMs { get; init; }
@@ -24,6 +29,11 @@ internal sealed record BenchSettings
                 "--connection" => settings with { Connection = Next() },
                 "--cluster-id" => settings with { ClusterId = Next() },
                 "--data" => settings with { DataDirectory = Next() },
+                "--front-end" => settings with { FrontEnd = new Uri(Next()) },
+                "--api-key" => settings with { ApiKey = Next() },
+                "--subscribers" => settings with { Subscribers = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--repo" => settings with { RepositoryRoot = Next() },
+                "--no-warmup" => settings with { NoWarmup = true },
                 "--runs" => settings with { Runs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--steps" => settings with { Steps = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--step-ms" => settings with { StepMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },

@@ -48,6 +48,17 @@ internal sealed class Harness : IAsyncDisposable
         return new Harness(host, NpgsqlDataSource.Create(settings.Connection), settings);
     }
 
+    /// <summary>Load that is not measured: a few rounds of short and agent-like runs.</summary>
+    public async Task WarmUpAsync()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await StartAndWaitAsync(200, 20, 0, 200);
+        }
+
+        await StartAndWaitAsync(200, 5, 50, 1024);
+    }
+
     /// <summary>W1/W2: runs started concurrently, each a chain of durably committed steps.</summary>
     public async Task<WorkloadResult> RunThroughputAsync(string name, int runs, int steps, int stepMs, int bytes)
     {
@@ -91,12 +102,13 @@ internal sealed class Harness : IAsyncDisposable
         // Pairs (started, completed) per step; a step's cost is completed(i) - completed(i-1), i.e. body + commit.
         var done = completions.Where((_, i) => i % 2 == 1).ToList();
         var costs = done.Skip(1).Select((t, i) => (t - done[i]).TotalMilliseconds).ToList();
-        var first = costs.Take(10).Average();
-        var last = costs.Skip(costs.Count - 10).Average();
+        // Medians: single steps take a few ms, so one scheduling hiccup would swing a mean.
+        var first = Median(costs.Take(10));
+        var last = Median(costs.Skip(costs.Count - 10));
         var result = new WorkloadResult("S1");
         result.Figures["steps"] = steps;
-        result.Figures["first10_ms"] = first;
-        result.Figures["last10_ms"] = last;
+        result.Figures["first10_median_ms"] = first;
+        result.Figures["last10_median_ms"] = last;
         result.Figures["ratio"] = last / first;
         result.Figures["mean_ms"] = costs.Average();
         result.Figures["path"] = "orleans-client";
@@ -126,7 +138,7 @@ internal sealed class Harness : IAsyncDisposable
         var recoveries = new List<double>();
         var rerunBodies = 0;
         await using (var command = _db.CreateCommand(
-            "SELECT run_id, min(at), count(*) FILTER (WHERE data ? 'step') FROM oa_run_events WHERE run_id = ANY($1) AND type = 'run.resumed' AND at >= $2 GROUP BY run_id"))
+            "SELECT run_id, min(at), count(*) FILTER (WHERE data->>'step' IS NOT NULL) FROM oa_run_events WHERE run_id = ANY($1) AND type = 'run.resumed' AND at >= $2 GROUP BY run_id"))
         {
             command.Parameters.AddWithValue(ids.ToArray());
             command.Parameters.AddWithValue(killedAt.UtcDateTime.AddMilliseconds(-50));
@@ -193,17 +205,34 @@ internal sealed class Harness : IAsyncDisposable
     private static StartRunRequest Request(int steps, int stepMs, int bytes) =>
         new("bench", $$"""{"steps":{{steps}},"stepMs":{{stepMs}},"bytes":{{bytes}}}""", "bench");
 
-    private async Task WaitAllTerminalAsync(List<string> ids, TimeSpan timeout)
+    /// <summary>Starts bench runs concurrently and returns their IDs without waiting.</summary>
+    public async Task<List<string>> StartRunsAsync(string prefix, int runs, int steps, int stepMs, string owner = "bench")
+    {
+        var ids = Enumerable.Range(0, runs).Select(i => $"{prefix}-{i}-{Guid.NewGuid():N}").ToList();
+        await Task.WhenAll(ids.Select(id => Cluster.GetGrain<IAgentRunGrain>(id).StartAsync(Request(steps, stepMs, 200) with { Owner = owner })));
+        return ids;
+    }
+
+    public NpgsqlDataSource Database => _db;
+
+    public async Task WaitAllTerminalAsync(List<string> ids, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            await using var command = _db.CreateCommand(
-                "SELECT count(*) FROM oa_runs WHERE run_id = ANY($1) AND status IN ('succeeded', 'failed', 'cancelled')");
-            command.Parameters.AddWithValue(ids.ToArray());
-            if ((long)(await command.ExecuteScalarAsync())! == ids.Count)
+            try
             {
-                return;
+                await using var command = _db.CreateCommand(
+                    "SELECT count(*) FROM oa_runs WHERE run_id = ANY($1) AND status IN ('succeeded', 'failed', 'cancelled')");
+                command.Parameters.AddWithValue(ids.ToArray());
+                if ((long)(await command.ExecuteScalarAsync())! == ids.Count)
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // PostgreSQL is down (outage drill): keep waiting.
             }
 
             if (deadline.Elapsed > timeout)
@@ -290,6 +319,12 @@ internal sealed class Harness : IAsyncDisposable
                 // The process is gone (W3 killed it); keep what was sampled before.
             }
         }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static double Percentile(List<double> sorted, double p) =>

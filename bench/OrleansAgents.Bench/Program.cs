@@ -7,14 +7,22 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|all] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
 await using var harness = await Harness.ConnectAsync(settings);
 var workloads = settings.Workload.Equals("all", StringComparison.OrdinalIgnoreCase)
-    ? ["W1", "W2", "S1", "W3"]
+    ? ["W1", "W2", "S1", "E1", "W3"]
     : settings.Workload.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+// Warm the cluster (JIT tiering, connection pools) with load that is not counted.
+if (!settings.NoWarmup)
+{
+    Console.Error.WriteLine("warming up the cluster (not counted)...");
+    await harness.WarmUpAsync();
+    await EventDeliveryWorkload.RunAsync(settings, 200, 10); // the front end's WebSocket path too
+}
+
 var results = new List<WorkloadResult>();
 foreach (var workload in workloads)
 {
@@ -23,6 +31,10 @@ foreach (var workload in workloads)
         "W1" => await harness.RunThroughputAsync("W1", settings.Runs ?? 200, settings.Steps ?? 20, settings.StepMs ?? 0, settings.Bytes ?? 200),
         "W2" => await harness.RunThroughputAsync("W2", settings.Runs ?? 500, settings.Steps ?? 10, settings.StepMs ?? 50, settings.Bytes ?? 1024),
         "S1" => await harness.RunStepCostAsync(settings.Steps ?? 1000, settings.Bytes ?? 1024),
+        "D-ROLLING" => await new Drills(harness, harness.Database, settings).RollingRestartAsync(),
+        "D-PG" => await new Drills(harness, harness.Database, settings).PostgresOutageAsync(),
+        "D-FRONTEND" => await new Drills(harness, harness.Database, settings).FrontEndKillAsync(),
+        "E1" => await EventDeliveryWorkload.RunAsync(settings, settings.Subscribers ?? 1000, settings.Runs ?? 50),
         "W3" => await harness.RunRecoveryAsync(settings.Runs ?? 100, settings.Steps ?? 30, settings.StepMs ?? 100),
         _ => throw new ArgumentException($"unknown workload {workload}"),
     };

@@ -9,6 +9,7 @@
 #   cluster.sh kill NAME                  SIGKILL one process (worker-1, worker-2, ..., frontend)
 #   cluster.sh start NAME                 start that one again
 #   cluster.sh restart NAME               graceful restart (SIGTERM, wait, start)
+#   cluster.sh pg-stop | pg-start         stop / start this cluster's PostgreSQL (outage drills)
 #
 # Environment: OA_PG_PORT (55432), OA_HTTP_PORT (5180), OA_CONFIGURATION (Release).
 set -euo pipefail
@@ -203,6 +204,8 @@ case "$cmd" in
   kill) stop_process "${1:?name}" KILL;;
   start) start_process "${1:?name}";;
   restart) stop_process "${1:?name}" TERM; start_process "$1";;
+  pg-stop) as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null; say "PostgreSQL stopped";;
+  pg-start) postgres_up;;
   run)
     trap 'echo; cmd_down; exit 0' INT TERM
     cmd_up "$@"

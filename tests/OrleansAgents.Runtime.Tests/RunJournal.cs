@@ -43,12 +43,19 @@ internal static class RunJournal
         using var cts = new CancellationTokenSource(timeout);
         while (true)
         {
-            await using var command = cluster.DataSource.CreateCommand(
-                "SELECT count(*) FROM oa_runs WHERE run_id = ANY($1) AND status IN ('succeeded', 'failed', 'cancelled')");
-            command.Parameters.AddWithValue(runIds.ToArray());
-            if ((long)(await command.ExecuteScalarAsync())! == runIds.Count)
+            try
             {
-                return;
+                await using var command = cluster.DataSource.CreateCommand(
+                    "SELECT count(*) FROM oa_runs WHERE run_id = ANY($1) AND status IN ('succeeded', 'failed', 'cancelled')");
+                command.Parameters.AddWithValue(runIds.ToArray());
+                if ((long)(await command.ExecuteScalarAsync())! == runIds.Count)
+                {
+                    return;
+                }
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                // PostgreSQL restarted under the test (outage drill): pooled connections die once; ask again.
             }
 
             if (cts.IsCancellationRequested)

@@ -80,6 +80,38 @@ public sealed class SiloFailureTests(PostgresFixture postgres, ITestOutputHelper
         await AssertAllRunsCompletedCleanlyAsync(ids, [.. ids], killedAt);
     }
 
+    [Fact]
+    public async Task RollingRestartOfEveryWorkerUnderLoad_EveryRunSucceeds()
+    {
+        var ids = await StartRunsAsync();
+        await Task.Delay(500);
+        var restartedAt = DateTimeOffset.UtcNow;
+
+        foreach (var silo in Cluster.Silos)
+        {
+            await silo.StopAsync(TimeSpan.FromSeconds(30));
+            silo.Start();
+            await Cluster.WaitForActiveSilosAsync(Cluster.Silos.Count, TimeSpan.FromSeconds(60));
+        }
+
+        await AssertAllRunsCompletedCleanlyAsync(ids, [], restartedAt);
+    }
+
+    [Fact]
+    public async Task PostgresDownForTenSecondsUnderLoad_RunsPauseThenAllComplete_AndNoSiloCrashes()
+    {
+        var ids = await StartRunsAsync();
+        await Task.Delay(800);
+
+        await postgres.Server.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await postgres.Server.RestartAsync();
+        Cluster.DataSource.Clear(); // the test's own pooled connections died with the server
+
+        await AssertAllRunsCompletedCleanlyAsync(ids, [], DateTimeOffset.UtcNow);
+        Assert.All(Cluster.Silos, s => Assert.True(s.IsRunning, $"{s.Name} exited during the outage; see {s.LogPath}"));
+    }
+
     private async Task<List<string>> StartRunsAsync()
     {
         var ids = Enumerable.Range(0, Runs).Select(i => $"drill-{i}-{Guid.NewGuid():N}").ToList();

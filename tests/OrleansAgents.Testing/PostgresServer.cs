@@ -18,13 +18,17 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string? _dataDirectory;
     private readonly string? _binDirectory;
     private readonly bool _asPostgresUser;
+    private readonly string? _serverOptions;
+    private readonly string? _logPath;
 
-    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory, bool asPostgresUser)
+    private PostgresServer(string adminConnectionString, string? dataDirectory, string? binDirectory, bool asPostgresUser, string? serverOptions = null, string? logPath = null)
     {
         AdminConnectionString = adminConnectionString;
         _dataDirectory = dataDirectory;
         _binDirectory = binDirectory;
         _asPostgresUser = asPostgresUser;
+        _serverOptions = serverOptions;
+        _logPath = logPath;
     }
 
     /// <summary>Connection string to the server's <c>postgres</c> database, as a superuser.</summary>
@@ -53,17 +57,26 @@ public sealed class PostgresServer : IAsyncDisposable
 
         var port = FreePort();
         var log = Path.Combine(directory, "postgres.log");
-        await RunAsync(Path.Combine(bin, "pg_ctl"),
-        [
-            "-D", data, "-l", log, "-w", "-t", "60", "start",
-            "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB",
-        ], asPostgres);
+        var serverOptions = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
+        await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", log, "-w", "-t", "60", "start", "-o", serverOptions], asPostgres);
 
-        var server = new PostgresServer(
+        return new PostgresServer(
             $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false;Timeout=30",
-            data, bin, asPostgres);
-        return server;
+            data, bin, asPostgres, serverOptions, log);
     }
+
+    /// <summary>Whether this is a server the tests started, which they may stop and start (outage drills).</summary>
+    public bool IsThrowaway => _dataDirectory is not null;
+
+    /// <summary>Stops the server (fast shutdown: clients are disconnected), as in an outage.</summary>
+    public Task StopAsync() => IsThrowaway
+        ? RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-m", "fast", "-w", "stop"], _asPostgresUser)
+        : throw new InvalidOperationException($"Outage drills need the throwaway server: unset {ConnectionStringVariable}.");
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/>, on the same port and data.</summary>
+    public Task RestartAsync() => IsThrowaway
+        ? RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-l", _logPath!, "-w", "-t", "60", "start", "-o", _serverOptions!], _asPostgresUser)
+        : throw new InvalidOperationException($"Outage drills need the throwaway server: unset {ConnectionStringVariable}.");
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string name)

@@ -43,6 +43,19 @@ public interface IAgentRunGrain : IGrainWithStringKey
     Task<RunSnapshot> SendMessageAsync(string message);
 
     /// <summary>
+    /// A front end has live followers of this run: publish committed events on the run's stream until the
+    /// lease runs out or <see cref="UnwatchAsync"/>. Runs nobody watches publish nothing.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Watch")]
+    Task WatchAsync(string watcherId, TimeSpan lease);
+
+    /// <summary>The front end's last follower of this run left.</summary>
+    [AlwaysInterleave]
+    [Alias("Unwatch")]
+    Task UnwatchAsync(string watcherId);
+
+    /// <summary>
     /// Makes sure a non-terminal run is active and progressing. Used by recovery when a silo dies;
     /// harmless on a run that is already running or finished.
     /// </summary>

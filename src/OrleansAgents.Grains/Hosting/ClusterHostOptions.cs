@@ -18,9 +18,11 @@ public sealed class ClusterHostOptions
     /// <summary>This silo's name in membership and logs (defaults to the machine name and port).</summary>
     public string? SiloName { get; set; }
 
-    /// <summary>The address other silos reach this one at.</summary>
-    [Required]
-    public string AdvertisedIP { get; set; } = "127.0.0.1";
+    /// <summary>
+    /// The address other silos reach this one at. Empty: this host's first non-loopback IPv4 address
+    /// (containers). Under Kubernetes the pod IP is used.
+    /// </summary>
+    public string? AdvertisedIP { get; set; } = "127.0.0.1";
 
     /// <summary>Silo-to-silo port.</summary>
     [Range(1, 65535)]

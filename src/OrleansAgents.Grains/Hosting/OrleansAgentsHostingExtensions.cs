@@ -41,7 +41,7 @@ public static class OrleansAgentsHostingExtensions
             silo.Configure<SiloOptions>(o => o.SiloName = host.SiloName);
         }
 
-        silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertisedIP), host.SiloPort, host.GatewayPort, host.ListenOnAnyHostAddress);
+        silo.ConfigureEndpoints(AdvertisedAddress(host), host.SiloPort, host.GatewayPort, host.ListenOnAnyHostAddress);
 
         silo.UseAdoNetClustering(o =>
         {
@@ -66,7 +66,10 @@ public static class OrleansAgentsHostingExtensions
             o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
             o.ConnectionString = connectionString;
         });
-        silo.AddMemoryStreams(OrleansAgentsNames.StreamProvider);
+        // Live delivery only (the journal is the record). The pulling agents poll every 100 ms by default,
+        // which would be most of the commit-to-client latency; 25 ms trades a little idle CPU for it.
+        silo.AddMemoryStreams(OrleansAgentsNames.StreamProvider, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+            o.GetQueueMsgsTimerPeriod = configuration.GetValue<TimeSpan?>($"{RunOptions.SectionName}:StreamPollPeriod") ?? TimeSpan.FromMilliseconds(25))));
 
         // Fast failure detection for a small cluster (a killed silo is declared dead in about 1-2 s);
         // every value can be overridden under Cluster:Membership.
@@ -83,7 +86,29 @@ public static class OrleansAgentsHostingExtensions
         silo.Services.Configure<ReminderOptions>(configuration.GetSection($"{ClusterHostOptions.SectionName}:Reminders"));
 
         silo.Services.AddOrleansAgentsRuntime(configuration);
+
+        // In a Kubernetes pod: silo name, address and cluster identity come from the pod (see deploy/k8s).
+        if (Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }
+            && configuration.GetValue($"{ClusterHostOptions.SectionName}:Kubernetes", true))
+        {
+            silo.UseKubernetesHosting();
+        }
+
         return silo;
+    }
+
+    private static IPAddress AdvertisedAddress(ClusterHostOptions host)
+    {
+        if (!string.IsNullOrWhiteSpace(host.AdvertisedIP))
+        {
+            return IPAddress.TryParse(host.AdvertisedIP, out var address)
+                ? address
+                : throw new OptionsValidationException(ClusterHostOptions.SectionName, typeof(ClusterHostOptions), [$"Cluster:AdvertisedIP '{host.AdvertisedIP}' is not an IP address."]);
+        }
+
+        return Dns.GetHostAddresses(Dns.GetHostName())
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? IPAddress.Loopback;
     }
 
     /// <summary>The services behind runs: PostgreSQL data source, journal, agents, recovery.</summary>

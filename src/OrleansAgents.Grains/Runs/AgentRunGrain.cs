@@ -51,6 +51,7 @@ public sealed partial class AgentRunGrain(
     private Task _keepAliveRegistration = Task.CompletedTask;
     private IAsyncStream<RunEventBatch>? _stream;
     private Task _publishing = Task.CompletedTask;
+    private readonly Dictionary<string, DateTimeOffset> _watchers = new(StringComparer.Ordinal);
 
     private string RunId => this.GetPrimaryKeyString();
 
@@ -175,6 +176,18 @@ public sealed partial class AgentRunGrain(
     {
         EnsureExists();
         return new RunStateException($"Run '{RunId}' is {_status.ToString().ToLowerInvariant()}, not waiting for input.");
+    }
+
+    public Task WatchAsync(string watcherId, TimeSpan lease)
+    {
+        _watchers[watcherId] = time.GetUtcNow() + lease;
+        return Task.CompletedTask;
+    }
+
+    public Task UnwatchAsync(string watcherId)
+    {
+        _watchers.Remove(watcherId);
+        return Task.CompletedTask;
     }
 
     public Task WakeAsync()
@@ -393,11 +406,31 @@ public sealed partial class AgentRunGrain(
     }
 
     /// <summary>
-    /// Sends committed events to the run's live stream, in commit order, without holding up the loop.
-    /// Losing one is harmless: subscribers detect the gap by sequence number and read the journal.
+    /// Sends committed events to the run's live stream, in commit order, without holding up the loop, while
+    /// a front end watches. Losing one is harmless: followers detect the gap by sequence number and read
+    /// the journal; a new activation starts with no watchers until the front ends renew their leases.
     /// </summary>
     private void Publish(NewEvent[] events)
     {
+        if (_watchers.Count == 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (watcher, expires) in _watchers.ToList())
+        {
+            if (expires < now)
+            {
+                _watchers.Remove(watcher);
+            }
+        }
+
+        if (_watchers.Count == 0)
+        {
+            return;
+        }
+
         var batch = new RunEventBatch([.. events.Select(e => new RunEvent(RunId, e.Seq, e.Type, e.At, e.Data))]);
         _stream ??= this.GetStreamProvider(OrleansAgentsNames.StreamProvider)
             .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, RunId));

@@ -19,7 +19,13 @@ internal static class RunJson
         w.WriteRawValue(e.Data);
     });
 
-    public static byte[] EventUtf8(RunEvent e) => Encoding.UTF8.GetBytes(Event(e));
+    /// <summary>
+    /// UTF-8 JSON of an event, serialised once per event instance: a live event fanned out to many clients
+    /// is the same object for all of them.
+    /// </summary>
+    public static byte[] EventUtf8(RunEvent e) => Utf8Cache.GetValue(e, static e => Encoding.UTF8.GetBytes(Event(e)));
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RunEvent, byte[]> Utf8Cache = new();
 
     public static string StatusName(RunStatus status) => status switch
     {

@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
+using System.Text;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Web.Auth;
 using OrleansAgents.Web.Events;
@@ -46,7 +47,7 @@ public static class RunStreamsApi
             {
                 await foreach (var e in follower.FollowAsync(id, afterSeq, cancellationToken))
                 {
-                    yield return new SseItem<string>(RunJson.Event(e)) { EventId = e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                    yield return new SseItem<string>(Encoding.UTF8.GetString(RunJson.EventUtf8(e))) { EventId = e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 }
             }
             finally

@@ -45,6 +45,11 @@ public sealed class RunEventFollower(RunEventHub hub, JournalStore store, IOptio
                 var next = await ReadLiveAsync(live, settings.IdleJournalCheck, cancellationToken);
                 if (next is null || live.Lagging)
                 {
+                    if (next is null)
+                    {
+                        hub.Renew(runId); // silence: the run may have moved and forgotten this front end
+                    }
+
                     live.Reset();
                     break; // silence or overflow: back to the record
                 }

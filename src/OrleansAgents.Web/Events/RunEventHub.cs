@@ -8,8 +8,12 @@ namespace OrleansAgents.Web.Events;
 /// The front end's live subscriptions: one Orleans stream subscription per run on this silo, shared by
 /// every client following that run, released when the last one leaves.
 /// </summary>
-public sealed partial class RunEventHub(IClusterClient cluster, ILogger<RunEventHub> logger)
+public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetails silo, ILogger<RunEventHub> logger) : BackgroundService
 {
+    /// <summary>How long a run keeps publishing for this front end without a renewal.</summary>
+    private static readonly TimeSpan WatchLease = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan WatchRenewal = TimeSpan.FromSeconds(20);
+    private readonly string _watcherId = silo.SiloAddress.ToParsableString();
     private readonly IClusterClient _cluster = cluster;
     private readonly ILogger<RunEventHub> _logger = logger;
     private readonly Dictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
@@ -58,6 +62,51 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILogger<RunEvent
         return subscription;
     }
 
+    /// <summary>
+    /// Renews this front end's watch on a run now, e.g. when its followers hear nothing: the run's
+    /// activation may have moved and lost its watchers.
+    /// </summary>
+    public void Renew(string runId)
+    {
+        lock (_gate)
+        {
+            if (!_feeds.ContainsKey(runId))
+            {
+                return;
+            }
+        }
+
+        _ = WatchAsync(runId);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(WatchRenewal);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            string[] runs;
+            lock (_gate)
+            {
+                runs = [.. _feeds.Keys];
+            }
+
+            await Parallel.ForEachAsync(runs, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = stoppingToken },
+                async (runId, _) => await WatchAsync(runId));
+        }
+    }
+
+    private async Task WatchAsync(string runId)
+    {
+        try
+        {
+            await _cluster.GetGrain<IAgentRunGrain>(runId).WatchAsync(_watcherId, WatchLease);
+        }
+        catch (Exception ex)
+        {
+            LogWatchFailed(_logger, runId, ex.Message);
+        }
+    }
+
     private void Release(LiveSubscription subscription)
     {
         Feed feed = subscription.Feed;
@@ -91,6 +140,9 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILogger<RunEvent
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} live subscription failed; followers read the journal instead: {Reason}")]
     private static partial void LogSubscribeFailed(ILogger logger, string runId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} watch renewal failed (followers read the journal meanwhile): {Reason}")]
+    private static partial void LogWatchFailed(ILogger logger, string runId, string reason);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} live unsubscribe failed: {Reason}")]
     private static partial void LogUnsubscribeFailed(ILogger logger, string runId, string reason);
 
@@ -115,6 +167,9 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILogger<RunEvent
                     hub.Deliver(this, batch);
                     return Task.CompletedTask;
                 });
+
+                // Only watched runs publish: register before followers read the record, so nothing falls between.
+                await hub.WatchAsync(RunId);
             }
             catch (Exception ex)
             {
@@ -128,6 +183,17 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILogger<RunEvent
             try
             {
                 await Subscribing;
+                bool followedAgain;
+                lock (hub._gate)
+                {
+                    followedAgain = hub._feeds.ContainsKey(RunId);
+                }
+
+                if (!followedAgain)
+                {
+                    await hub._cluster.GetGrain<IAgentRunGrain>(RunId).UnwatchAsync(hub._watcherId);
+                }
+
                 if (_handle is not null)
                 {
                     await _handle.UnsubscribeAsync();

@@ -62,6 +62,7 @@ public static class FrontEndExtensions
         });
 
         services.AddSingleton<RunEventHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<RunEventFollower>();
         services.AddSingleton<RunQueries>();
         services.AddSingleton<StreamLimiter>();
