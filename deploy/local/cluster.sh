@@ -107,6 +107,7 @@ start_process() {
     worker-*)
       local i; i="$(index_of "$name")"
       env -C "$(dirname "$SILO_DLL")" "${common[@]}" "Cluster__SiloPort=$((11110 + i))" "Cluster__GatewayPort=$((30000 + i))" \
+        "Telemetry__PrometheusPort=$((9460 + i))" \
         nohup dotnet "$SILO_DLL" >>"$LOGS/$name.log" 2>&1 &
       ;;
     frontend)

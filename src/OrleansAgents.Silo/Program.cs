@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
 using OrleansAgents.Hosting;
 using OrleansAgents.Silo;
 
@@ -10,6 +12,18 @@ if (args is ["migrate", ..])
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo.AddOrleansAgentsSilo(builder.Configuration));
+builder.AddOrleansAgentsTelemetry(metrics: m =>
+{
+    // Prometheus scrape endpoint: Telemetry__PrometheusPort=9464 (GET /metrics), on Telemetry__PrometheusHost (127.0.0.1).
+    if (builder.Configuration.GetValue<int?>("Telemetry:PrometheusPort") is { } port)
+    {
+        m.AddPrometheusHttpListener(o =>
+        {
+            o.Host = builder.Configuration["Telemetry:PrometheusHost"] ?? "127.0.0.1";
+            o.Port = port;
+        });
+    }
+});
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 await builder.Build().RunAsync();
 return 0;

@@ -176,6 +176,22 @@ public sealed class RunLifecycleTests(ClusterFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task WorkerSilos_ExposeRunMetricsForPrometheus()
+    {
+        var id = NewId();
+        await Run(id).StartAsync(new StartRunRequest("bench", RunJournal.BenchInput(3, 0), "user-1"));
+        await RunJournal.WaitForTerminalAsync(Cluster, id, Finish);
+        using var http = new HttpClient();
+
+        var scrapes = await Task.WhenAll(Cluster.Silos.Select(s => http.GetStringAsync(new Uri($"http://127.0.0.1:{s.MetricsPort}/metrics"))));
+
+        // The silo that ran the run counts its steps; every silo exports the Orleans runtime's own metrics.
+        Assert.Contains(scrapes, m => m.Contains("orleans_agents_steps_committed_total", StringComparison.Ordinal)
+            && m.Contains("orleans_agents_journal_commit_duration", StringComparison.Ordinal));
+        Assert.All(scrapes, m => Assert.Contains("orleans_", m, StringComparison.Ordinal));
+    }
+
     private Task DeactivateAllAsync() =>
         Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
 }

@@ -275,5 +275,8 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/api/runs/{id}/events/stream", out _));
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("http_server_request_duration_seconds", metrics, StringComparison.Ordinal);
+        Assert.Contains("orleans_", metrics, StringComparison.Ordinal);
     }
 }

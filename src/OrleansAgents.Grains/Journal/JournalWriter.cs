@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using OrleansAgents.Telemetry;
 
 namespace OrleansAgents.Journal;
 
@@ -122,6 +123,7 @@ public sealed partial class JournalWriter(
                     batch.Add(item);
                 }
 
+                AgentsTelemetry.BatchSize.Record(batch.Count);
                 await CommitBatchAsync(batch);
             }
         }

@@ -8,6 +8,7 @@ using Orleans.Streams;
 using OrleansAgents.Agents;
 using OrleansAgents.Journal;
 using OrleansAgents.Recovery;
+using OrleansAgents.Telemetry;
 
 namespace OrleansAgents.Runs;
 
@@ -237,7 +238,16 @@ public sealed partial class AgentRunGrain(
         }
         else
         {
-            await CommitAsync([EventDraft.RunResumed(_progress.Pending?.Index, Silo)]);
+            // The resume is a span of the run's trace too, linked to the run's root.
+            using (var span = AgentsTelemetry.Source.StartActivity(
+                "run resumed", ActivityKind.Internal, AgentsTelemetry.RunContext(RunId), links: [new ActivityLink(AgentsTelemetry.RunContext(RunId))]))
+            {
+                span?.SetTag("run.id", RunId);
+                span?.SetTag("silo", Silo);
+                await CommitAsync([EventDraft.RunResumed(_progress.Pending?.Index, Silo)]);
+            }
+
+            AgentsTelemetry.Recoveries.Add(1);
             LogRunResumed(logger, RunId, _progress.Pending?.Index ?? -1, _progress.LastSeq);
         }
 
@@ -261,6 +271,7 @@ public sealed partial class AgentRunGrain(
     {
         // Leave the caller's turn first: the loop runs between other calls, never inside one.
         await Task.Yield();
+        AgentsTelemetry.ActiveRuns.Add(1);
         try
         {
             while (!_deactivating && !_cancelRequested && !_progress.IsTerminal)
@@ -277,6 +288,12 @@ public sealed partial class AgentRunGrain(
                     await journal.AuditStepExecutionAsync(RunId, plan.Index, Silo);
                 }
 
+                // One span per step, in the run's trace (shared by every activation of the run).
+                using var span = AgentsTelemetry.Source.StartActivity($"step {plan.Name}", ActivityKind.Internal, AgentsTelemetry.RunContext(RunId));
+                span?.SetTag("run.id", RunId);
+                span?.SetTag("run.agent", header.State.Agent);
+                span?.SetTag("step.index", plan.Index);
+                span?.SetTag("step.idempotency_key", context.IdempotencyKey);
                 var started = Stopwatch.GetTimestamp();
                 string result;
                 try
@@ -296,8 +313,12 @@ public sealed partial class AgentRunGrain(
 
                 var completed = new CommittedStep(plan.Index, plan.Name, result);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                AgentsTelemetry.StepDuration.Record(elapsed);
                 var next = Decide(new AppendedList<CommittedStep>(_progress.Steps, completed));
-                await CommitAsync([EventDraft.StepCompleted(completed, elapsed), next]);
+                if (await CommitAsync([EventDraft.StepCompleted(completed, elapsed), next]))
+                {
+                    AgentsTelemetry.Steps.Add(1);
+                }
             }
         }
         catch (Exception ex)
@@ -309,6 +330,10 @@ public sealed partial class AgentRunGrain(
             {
                 DeactivateOnIdle();
             }
+        }
+        finally
+        {
+            AgentsTelemetry.ActiveRuns.Add(-1);
         }
     }
 
@@ -367,9 +392,11 @@ public sealed partial class AgentRunGrain(
             var row = status == _rowStatus
                 ? null
                 : new RunRow(RunId, state.Owner, state.Agent, state.AgentVersion, status, state.CreatedAt, now, events[^1].Seq, steps, Silo);
+            var queued = Stopwatch.GetTimestamp();
             try
             {
                 await journal.CommitAsync(new JournalCommit(RunId, events, row));
+                AgentsTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(queued).TotalMilliseconds);
             }
             catch (JournalConflictException ex)
             {

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Journal;
 using OrleansAgents.Runs;
+using OrleansAgents.Telemetry;
 
 namespace OrleansAgents.Web.Events;
 
@@ -64,6 +65,7 @@ public sealed class RunEventFollower(RunEventHub hub, JournalStore store, IOptio
                     break; // a gap: the record has what the stream lost
                 }
 
+                AgentsTelemetry.EventLag.Record((DateTimeOffset.UtcNow - next.At).TotalMilliseconds);
                 yield return next;
                 cursor = next.Seq;
                 ended = RunEventTypes.IsTerminal(next.Type);

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Orleans.Streams;
 using OrleansAgents.Runs;
+using OrleansAgents.Telemetry;
 
 namespace OrleansAgents.Web.Events;
 
@@ -47,6 +48,7 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
 
             subscription = new LiveSubscription(this, feed, capacity);
             feed.Subscribers.Add(subscription);
+            AgentsTelemetry.StreamSubscribers.Add(1);
         }
 
         try
@@ -112,7 +114,13 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
         Feed feed = subscription.Feed;
         lock (_gate)
         {
-            if (!feed.Subscribers.Remove(subscription) || feed.Subscribers.Count > 0)
+            if (!feed.Subscribers.Remove(subscription))
+            {
+                return;
+            }
+
+            AgentsTelemetry.StreamSubscribers.Add(-1);
+            if (feed.Subscribers.Count > 0)
             {
                 return;
             }

@@ -2,6 +2,8 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Orleans.Configuration;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using OrleansAgents.Hosting;
 using OrleansAgents.Runs;
 using OrleansAgents.Web.Apis;
@@ -23,6 +25,10 @@ public static class FrontEndExtensions
             // Runs stay on worker silos: this silo does not offer the run grain class.
             silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(AgentRunGrain)));
         });
+
+        builder.AddOrleansAgentsTelemetry(
+            metrics: m => m.AddAspNetCoreInstrumentation().AddPrometheusExporter(),
+            tracing: t => t.AddAspNetCoreInstrumentation());
 
         var services = builder.Services;
         services.AddOptions<FrontEndOptions>().BindConfiguration(FrontEndOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -86,6 +92,7 @@ public static class FrontEndExtensions
         app.MapRunsApi();
         app.MapRunStreamsApi();
         app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint(); // GET /metrics
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         return app;
