@@ -264,6 +264,28 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task Dashboard_OpensForTheOperatorOnly()
+    {
+        using var noRedirect = new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true };
+        using var operatorBrowser = new HttpClient(noRedirect) { BaseAddress = fixture.BaseAddress };
+        using var user = fixture.Client("dev-user-1");
+        using var anonymous = fixture.Client(null);
+
+        using var page = await operatorBrowser.GetAsync("/dashboard/?access_token=dev-operator");
+        var html = await page.Content.ReadAsStringAsync();
+        // The page's own API calls carry no key: the cookie set on the first load authorises them.
+        using var api = await operatorBrowser.GetAsync("/dashboard/index.min.js");
+        using var forbidden = await user.GetAsync("/dashboard/");
+        using var unauthorised = await anonymous.GetAsync("/dashboard/");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
+    }
+
+    [Fact]
     public async Task HealthAndOpenApi_Answer()
     {
         using var http = fixture.Client(null);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansAgents.Agents;
@@ -86,6 +87,9 @@ public static class OrleansAgentsHostingExtensions
         silo.Services.Configure<ReminderOptions>(configuration.GetSection($"{ClusterHostOptions.SectionName}:Reminders"));
 
         silo.Services.AddOrleansAgentsRuntime(configuration);
+
+        // The Orleans Dashboard must be registered on every silo; the front end serves it at /dashboard.
+        silo.AddDashboard();
 
         // In a Kubernetes pod: silo name, address and cluster identity come from the pod (see deploy/k8s).
         if (Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }

@@ -18,6 +18,7 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string OperatorRole = "operator";
     public const string OwnerClaim = "owner";
+    private const string DashboardCookie = "oa_dashboard_key";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -37,6 +38,15 @@ public sealed class ApiKeyAuthenticationHandler(
         if (string.Equals(match.Role, OperatorRole, StringComparison.OrdinalIgnoreCase))
         {
             claims.Add(new Claim(ClaimTypes.Role, OperatorRole));
+        }
+
+        // The dashboard is a page that calls its own API: keep the key in a cookie scoped to it.
+        if (Request.Path.StartsWithSegments("/dashboard") && Request.Query.ContainsKey("access_token"))
+        {
+            Response.Cookies.Append(DashboardCookie, presented, new CookieOptions
+            {
+                HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/dashboard", Secure = Request.IsHttps,
+            });
         }
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -63,9 +73,14 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var path = Request.Path.Value ?? "";
-        var streaming = path.EndsWith("/events/stream", StringComparison.Ordinal) || path.EndsWith("/ws", StringComparison.Ordinal)
-            || path.StartsWith("/dashboard", StringComparison.Ordinal);
-        return streaming && Request.Query.TryGetValue("access_token", out var token) ? token.ToString() : null;
+        var dashboard = Request.Path.StartsWithSegments("/dashboard");
+        var streaming = path.EndsWith("/events/stream", StringComparison.Ordinal) || path.EndsWith("/ws", StringComparison.Ordinal) || dashboard;
+        if (streaming && Request.Query.TryGetValue("access_token", out var token))
+        {
+            return token.ToString();
+        }
+
+        return dashboard && Request.Cookies.TryGetValue(DashboardCookie, out var cookie) ? cookie : null;
     }
 
     private static bool FixedTimeEquals(string a, string b) =>

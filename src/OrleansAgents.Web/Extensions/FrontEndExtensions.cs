@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using OrleansAgents.Hosting;
@@ -93,6 +94,7 @@ public static class FrontEndExtensions
         app.MapRunStreamsApi();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint(); // GET /metrics
+        app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization("operator");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         return app;
