@@ -165,6 +165,7 @@ internal sealed class Harness : IAsyncDisposable
         result.Figures["recovery_max_ms"] = recoveries.Count > 0 ? recoveries[^1] : double.NaN;
         result.Figures["kill_to_all_complete_s"] = (finished.Values.Max(f => f.UpdatedAt) - killedAt).TotalSeconds;
         result.Figures["duplicates"] = await CountDuplicateCommitsAsync(ids);
+        result.Figures["runs_with_gaps"] = await CountRunsWithGapsAsync(ids);
         result.Figures["step_bodies_rerun"] = rerunBodies;
         result.Figures["failed"] = finished.Values.Count(f => f.Status != "succeeded");
         result.Figures["path"] = "orleans-client";
@@ -281,6 +282,19 @@ internal sealed class Harness : IAsyncDisposable
                 SELECT run_id, data->>'step' FROM oa_run_events
                  WHERE run_id = ANY($1) AND type = 'step.completed'
                  GROUP BY 1, 2 HAVING count(*) > 1) d
+            """);
+        command.Parameters.AddWithValue(ids.ToArray());
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Runs whose events are not exactly 1..N: must be 0.</summary>
+    private async Task<long> CountRunsWithGapsAsync(List<string> ids)
+    {
+        await using var command = _db.CreateCommand(
+            """
+            SELECT count(*) FROM (
+                SELECT run_id FROM oa_run_events WHERE run_id = ANY($1)
+                 GROUP BY run_id HAVING count(*) <> max(seq) OR min(seq) <> 1) g
             """);
         command.Parameters.AddWithValue(ids.ToArray());
         return (long)(await command.ExecuteScalarAsync())!;
