@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Streams;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Client;
+
+/// <summary>The Orleans-client implementation of <see cref="IAgentRuns"/>.</summary>
+internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOptions> options) : IAgentRuns, IAsyncDisposable
+{
+    private const int Page = 500;
+    private static readonly TimeSpan Silence = TimeSpan.FromSeconds(2);
+    private readonly string _watcherId = $"client-{Guid.NewGuid():N}";
+    private readonly Lazy<NpgsqlDataSource> _db = new(() => NpgsqlDataSource.Create(options.Value.ConnectionString!));
+
+    private IAgentRunGrain Run(string runId) => cluster.GetGrain<IAgentRunGrain>(runId);
+
+    public Task<RunSnapshot> StartAsync(string runId, string agent, string inputJson, CancellationToken cancellationToken = default) =>
+        Run(runId).StartAsync(new StartRunRequest(agent, inputJson, options.Value.Owner)).WaitAsync(cancellationToken);
+
+    public Task<RunSnapshot> GetAsync(string runId, CancellationToken cancellationToken = default) =>
+        Run(runId).GetStatusAsync().WaitAsync(cancellationToken);
+
+    public Task<RunSnapshot> CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
+        Run(runId).CancelAsync(reason).WaitAsync(cancellationToken);
+
+    public Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, CancellationToken cancellationToken = default) =>
+        Run(runId).ApproveAsync(comment).WaitAsync(cancellationToken);
+
+    public Task<RunSnapshot> RejectAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
+        Run(runId).RejectAsync(reason).WaitAsync(cancellationToken);
+
+    public Task<RunSnapshot> SendMessageAsync(string runId, string message, CancellationToken cancellationToken = default) =>
+        Run(runId).SendMessageAsync(message).WaitAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default)
+    {
+        await using var command = _db.Value.CreateCommand(
+            """
+            SELECT run_id, agent, owner, status, created_at, updated_at FROM oa_runs
+             WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR owner = $2)
+             ORDER BY created_at DESC, run_id DESC LIMIT $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = status is { } s ? DbStatus(s) : null, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = owner, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Clamp(limit, 1, 1000) });
+        var runs = new List<RunSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(new RunSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), FromDb(reader.GetString(3)),
+                new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero)));
+        }
+
+        return runs;
+    }
+
+    public async IAsyncEnumerable<RunEvent> WatchAsync(string runId, long afterSeq = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var live = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
+        var stream = cluster.GetStreamProvider(OrleansAgentsNames.StreamProvider)
+            .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, runId));
+        StreamSubscriptionHandle<RunEventBatch>? handle = null;
+        try
+        {
+            handle = await stream.SubscribeAsync((batch, _) =>
+            {
+                foreach (var e in batch.Events)
+                {
+                    live.Writer.TryWrite(e); // dropped when full: the record fills it in
+                }
+
+                return Task.CompletedTask;
+            });
+            await TryAsync(() => Run(runId).WatchAsync(_watcherId, TimeSpan.FromSeconds(60)));
+
+            var cursor = afterSeq;
+            var ended = false;
+            while (!ended)
+            {
+                // The record, page by page; failures of the cluster are retried from the cursor.
+                IReadOnlyList<RunEvent> page;
+                do
+                {
+                    page = await ReadRecordAsync(runId, cursor, cancellationToken);
+                    foreach (var e in page)
+                    {
+                        yield return e;
+                        cursor = e.Seq;
+                        ended |= RunEventTypes.IsTerminal(e.Type);
+                    }
+                }
+                while (page.Count == Page && !ended);
+
+                // Live while in sequence; silence or a gap goes back to the record.
+                while (!ended)
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(Silence);
+                    RunEvent? next = null;
+                    try
+                    {
+                        next = await live.Reader.ReadAsync(timeout.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                    }
+
+                    if (next is null)
+                    {
+                        await TryAsync(() => Run(runId).WatchAsync(_watcherId, TimeSpan.FromSeconds(60)));
+                        break;
+                    }
+
+                    if (next.Seq <= cursor)
+                    {
+                        continue;
+                    }
+
+                    if (next.Seq != cursor + 1)
+                    {
+                        break;
+                    }
+
+                    yield return next;
+                    cursor = next.Seq;
+                    ended = RunEventTypes.IsTerminal(next.Type);
+                }
+            }
+        }
+        finally
+        {
+            if (handle is not null)
+            {
+                await TryAsync(() => handle.UnsubscribeAsync());
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<RunEvent>> ReadRecordAsync(string runId, long cursor, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Run(runId).GetEventsAsync(cursor, Page).WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (attempt < 60 && ex is not RunNotFoundException && !cancellationToken.IsCancellationRequested)
+            {
+                // A silo died or is starting: the run is still there; ask again.
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception)
+        {
+            // Best effort: live delivery is an optimisation over reading the record.
+        }
+    }
+
+    private static string DbStatus(RunStatus status) => status switch
+    {
+        RunStatus.WaitingForInput => "waiting_for_input",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    private static RunStatus FromDb(string text) => text == "waiting_for_input"
+        ? RunStatus.WaitingForInput
+        : Enum.Parse<RunStatus>(text, ignoreCase: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_db.IsValueCreated)
+        {
+            await _db.Value.DisposeAsync();
+        }
+    }
+}

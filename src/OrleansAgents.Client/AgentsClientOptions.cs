@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansAgents.Client;
+
+/// <summary>How an internal service reaches the cluster. Section <c>OrleansAgents:Client</c>.</summary>
+public sealed class AgentsClientOptions
+{
+    public const string SectionName = "OrleansAgents:Client";
+
+    /// <summary>The cluster's PostgreSQL (membership gives the gateways). Falls back to <c>ConnectionStrings:Postgres</c>.</summary>
+    [Required]
+    public string? ConnectionString { get; set; }
+
+    [Required]
+    public string ClusterId { get; set; } = "orleans-agents";
+
+    [Required]
+    public string ServiceId { get; set; } = "orleans-agents";
+
+    /// <summary>Owner recorded on runs this service starts.</summary>
+    [Required]
+    public string Owner { get; set; } = "internal";
+}

@@ -1,0 +1,32 @@
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Client;
+
+/// <summary>Runs by ID, for internal services. No Orleans types leak through this interface.</summary>
+public interface IAgentRuns
+{
+    /// <summary>Starts (or returns the existing) run. Idempotent by run ID.</summary>
+    Task<RunSnapshot> StartAsync(string runId, string agent, string inputJson, CancellationToken cancellationToken = default);
+
+    Task<RunSnapshot> GetAsync(string runId, CancellationToken cancellationToken = default);
+
+    Task<RunSnapshot> CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default);
+
+    Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, CancellationToken cancellationToken = default);
+
+    Task<RunSnapshot> RejectAsync(string runId, string? reason = null, CancellationToken cancellationToken = default);
+
+    Task<RunSnapshot> SendMessageAsync(string runId, string message, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs newest first, optionally by status and owner (null: every owner).</summary>
+    Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every committed event with seq &gt; <paramref name="afterSeq"/> exactly once, in order: the record first,
+    /// then live, ending after the terminal event. Survives the cluster's failures by reading the record again.
+    /// </summary>
+    IAsyncEnumerable<RunEvent> WatchAsync(string runId, long afterSeq = 0, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A run as listed.</summary>
+public sealed record RunSummary(string RunId, string Agent, string Owner, RunStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansAgents.Client;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Runtime.Tests;
+
+/// <summary>The typed client an internal service uses, against the real cluster.</summary>
+[Collection(SharedClusterCollection.Name)]
+public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
+{
+    private IHost? _host;
+
+    private IAgentRuns Runs => _host!.Services.GetRequiredService<IAgentRuns>();
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = fixture.Cluster.ConnectionString,
+            ["OrleansAgents:Client:ClusterId"] = fixture.Cluster.ServiceId,
+            ["OrleansAgents:Client:ServiceId"] = fixture.Cluster.ServiceId,
+            ["OrleansAgents:Client:Owner"] = "billing-service",
+        });
+        builder.Services.AddOrleansAgentsClient(builder.Configuration);
+        _host = builder.Build();
+        await _host.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            _host.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task WatchAsync_WithAReconnectInTheMiddle_YieldsEveryEventOnceInOrder()
+    {
+        var id = $"client-{Guid.NewGuid():N}";
+        var started = await Runs.StartAsync(id, "bench", RunJournal.BenchInput(10, 100));
+
+        var first = new List<RunEvent>();
+        await foreach (var e in Runs.WatchAsync(id))
+        {
+            first.Add(e);
+            if (first.Count == 6)
+            {
+                break; // the service restarts, say
+            }
+        }
+
+        var rest = new List<RunEvent>();
+        await foreach (var e in Runs.WatchAsync(id, afterSeq: first[^1].Seq))
+        {
+            rest.Add(e);
+        }
+
+        Assert.Equal("billing-service", started.Owner);
+        var all = first.Concat(rest).ToList();
+        Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(e => e.Seq));
+        Assert.Equal(RunEventTypes.RunSucceeded, all[^1].Type);
+        Assert.Equal(10, all.Count(e => e.Type == RunEventTypes.StepCompleted));
+        Assert.Equal(RunStatus.Succeeded, (await Runs.GetAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task CancelAsync_AndApproveWithNothingPending_BehaveAsTheGrainPromises()
+    {
+        var id = $"client-{Guid.NewGuid():N}";
+        await Runs.StartAsync(id, "bench", RunJournal.BenchInput(3, 30_000));
+
+        var error = await Assert.ThrowsAsync<RunStateException>(() => Runs.ApproveAsync(id));
+        var message = await Runs.SendMessageAsync(id, "please hurry");
+        var cancelled = await Runs.CancelAsync(id, "no longer needed");
+        var listed = await Runs.ListAsync(RunStatus.Cancelled, owner: "billing-service");
+
+        Assert.Contains("not waiting for input", error.Message, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Running, message.Status);
+        Assert.Equal(RunStatus.Cancelled, cancelled.Status);
+        Assert.Contains(listed, r => r.RunId == id);
+    }
+}
