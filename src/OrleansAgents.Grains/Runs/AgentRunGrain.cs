@@ -244,7 +244,16 @@ public sealed partial class AgentRunGrain(
             {
                 span?.SetTag("run.id", RunId);
                 span?.SetTag("silo", Silo);
-                await CommitAsync([EventDraft.RunResumed(_progress.Pending?.Index, Silo)]);
+
+                // A commit the dead silo sent just before dying can land after this activation read the
+                // journal: the resume then collides, reloads, and records itself after that commit.
+                for (var attempt = 0; attempt < 3 && !_progress.IsTerminal; attempt++)
+                {
+                    if (await CommitAsync([EventDraft.RunResumed(_progress.Pending?.Index, Silo)]))
+                    {
+                        break;
+                    }
+                }
             }
 
             AgentsTelemetry.Recoveries.Add(1);
