@@ -64,29 +64,35 @@ public static class EventClients
         var uri = new UriBuilder(baseAddress) { Scheme = "ws" }.Uri;
         await socket.ConnectAsync(new Uri(uri, pathAndQuery), cts.Token);
         var events = new List<ReceivedEvent>();
-        var buffer = new byte[64 * 1024];
         while (events.Count < take)
         {
-            using var message = new MemoryStream();
-            WebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer, cts.Token);
-                message.Write(buffer, 0, result.Count);
-            }
-            while (!result.EndOfMessage);
-
-            if (result.MessageType == WebSocketMessageType.Close)
+            if (await ReceiveTextAsync(socket, cts.Token) is not { } text)
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
                 return (events, true);
             }
 
-            events.Add(Parse(Encoding.UTF8.GetString(message.ToArray())));
+            events.Add(Parse(text));
         }
 
         socket.Abort(); // a dropped connection, as when a network goes away
         return (events, false);
+    }
+
+    /// <summary>One whole text message, or null when the server closed the socket.</summary>
+    public static async Task<string?> ReceiveTextAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, cancellationToken);
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+
+        return result.MessageType == WebSocketMessageType.Close ? null : Encoding.UTF8.GetString(message.ToArray());
     }
 
     public static ReceivedEvent Parse(string json)

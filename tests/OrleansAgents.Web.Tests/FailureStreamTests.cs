@@ -108,25 +108,12 @@ public sealed class FailureStreamTests(ITestOutputHelper output) : IAsyncLifetim
                 using var socket = new ClientWebSocket();
                 var uri = new UriBuilder(Cluster.FrontEndAddress!) { Scheme = "ws", Path = $"/api/runs/{id}/ws", Query = $"access_token=dev-user-1&after={after}" }.Uri;
                 await socket.ConnectAsync(uri, CancellationToken.None);
-                var buffer = new byte[64 * 1024];
-                while (true)
+                while (await EventClients.ReceiveTextAsync(socket, CancellationToken.None) is { } text)
                 {
-                    using var message = new MemoryStream();
-                    WebSocketReceiveResult result;
-                    do
-                    {
-                        result = await socket.ReceiveAsync(buffer, CancellationToken.None);
-                        message.Write(buffer, 0, result.Count);
-                    }
-                    while (!result.EndOfMessage);
-
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        return received;
-                    }
-
-                    received.Add(EventClients.Parse(Encoding.UTF8.GetString(message.ToArray())));
+                    received.Add(EventClients.Parse(text));
                 }
+
+                return received;
             }
             catch (Exception ex) when (ex is WebSocketException or HttpRequestException or IOException)
             {

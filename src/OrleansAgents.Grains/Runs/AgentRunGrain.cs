@@ -69,7 +69,7 @@ public sealed partial class AgentRunGrain(
         if (await store.ReadLastEventAsync(RunId, cancellationToken) is { } last && RunEventTypes.IsTerminal(last.Type))
         {
             _progress = RunProgress.Ended(last);
-            OnEnded(unregister: false);
+            OnEnded(justEnded: false);
             return;
         }
 
@@ -489,11 +489,11 @@ public sealed partial class AgentRunGrain(
     /// <summary>Takes the outcome from the terminal event and drops the keep-alive reminder.</summary>
     private async Task OnEndedAsync()
     {
-        OnEnded(unregister: true);
+        OnEnded(justEnded: true);
         await UnregisterKeepAliveAsync();
     }
 
-    private void OnEnded(bool unregister)
+    private void OnEnded(bool justEnded)
     {
         var terminal = _progress.Terminal!;
         using var doc = JsonDocument.Parse(terminal.Data);
@@ -502,7 +502,7 @@ public sealed partial class AgentRunGrain(
         _result = root.TryGetProperty("output", out var output) ? output.GetRawText() : null;
         _error = root.TryGetProperty("error", out var error) ? error.GetString()
             : root.TryGetProperty("reason", out var reason) ? reason.GetString() : null;
-        if (unregister && _status == RunStatus.Succeeded)
+        if (justEnded && _status == RunStatus.Succeeded)
         {
             LogRunSucceeded(logger, RunId, _progress.StepCount);
         }
