@@ -1,4 +1,3 @@
-using Npgsql;
 using OrleansAgents.Runs;
 using OrleansAgents.Testing;
 
@@ -126,11 +125,4 @@ internal static class RunJournal
 
     public static string BenchInput(int steps, int stepMs, int bytes = 64) =>
         $$"""{"steps":{{steps}},"stepMs":{{stepMs}},"bytes":{{bytes}}}""";
-
-    public static async Task<string?> ReadSiloOfRunAsync(NpgsqlDataSource dataSource, string runId)
-    {
-        await using var command = dataSource.CreateCommand("SELECT silo FROM oa_runs WHERE run_id = $1");
-        command.Parameters.AddWithValue(runId);
-        return await command.ExecuteScalarAsync() as string;
-    }
 }
