@@ -41,6 +41,47 @@ public sealed class AccessTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task ARateLimitedStart_ShowsTheProblemDetail_AndStaysOnTheForm()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.SignInAsync("dev-user-1");
+        // The real limit is per owner per minute; answer this one start as the front end does when it is reached.
+        await page.RouteAsync("**/api/runs", route => route.Request.Method == "POST"
+            ? route.FulfillAsync(new()
+            {
+                Status = 429,
+                ContentType = "application/problem+json",
+                Body = """{"type":"https://tools.ietf.org/html/rfc6585#section-4","title":"Too many runs","status":429,"detail":"This owner started too many runs in the last minute; try again shortly."}""",
+            })
+            : route.ContinueAsync());
+
+        await page.ByTestId("start-run").ClickAsync();
+        var error = page.ByTestId("error");
+        await error.WaitForAsync();
+
+        Assert.Equal("Rate limited (429): Too many runs. This owner started too many runs in the last minute; try again shortly.", await error.TextContentAsync());
+        Assert.True(await page.ByTestId("runs-view").IsVisibleAsync());
+    }
+
+    [Fact]
+    public async Task AKeyThatStopsWorking_SendsThePersonBackToSignIn_WithAMessage()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.SignInAsync("dev-user-1");
+        // As when the key is revoked: the next poll of the list is refused.
+        await page.RouteAsync("**/api/runs?*", route => route.FulfillAsync(new()
+        {
+            Status = 401,
+            ContentType = "application/problem+json",
+            Body = """{"title":"Unauthorized","status":401,"detail":"Send a valid API key."}""",
+        }));
+
+        await page.ByTestId("signin-view").WaitForAsync(new() { Timeout = 15_000 });
+        Assert.Contains("not accepted (401", await page.ByTestId("error").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('orleansAgents.apiKey')"));
+    }
+
+    [Fact]
     public async Task SigningOut_ForgetsTheKey_AndADeepLinkAsksForItAgain()
     {
         var runId = await fixture.StartRunAsync("dev-user-1", "bench", """{"steps":1}""");

@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+
+namespace OrleansAgents.Browser.Tests;
+
+/// <summary>
+/// The voice-agent-builder agent from the page: model steps with live text, tool calls, and a tool that waits
+/// for approval. Needs main's agent runtime; until it is merged this file is left out of the build (see the
+/// csproj).
+/// </summary>
+public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
+{
+    private const string User1 = "dev-user-1";
+
+    [Fact]
+    public async Task ApprovingAPendingToolFromThePage_LetsTheRunContinueToItsResult()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.SignInAsync(User1);
+        await page.ByTestId("agent").FillAsync("voice-agent-builder");
+        await page.ByTestId("request").FillAsync("Build a voice agent that books dentist appointments.");
+        await page.ByTestId("start-run").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/runs/run-"));
+        var runId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+
+        await page.ByTestId("pending-approval").WaitForAsync(new() { Timeout = 90_000 });
+        Assert.Equal("waiting for input", await page.ByTestId("run-status").TextContentAsync());
+        await page.ByTestId("approve").ClickAsync();
+        await page.ByTestId("final-result").WaitForAsync(new() { Timeout = 90_000 });
+        await page.WaitForConnectionAsync("ended");
+
+        var record = await fixture.EventsAsync(User1, runId);
+        await page.AssertTimelineMatchesAsync(record);
+        Assert.Contains(record, e => e.GetProperty("type").GetString() == "input.approved");
+        Assert.Equal("succeeded", await page.ByTestId("run-status").TextContentAsync());
+        Assert.True(await page.Locator("[data-testid=step][data-kind=model] [data-testid=model-text]").CountAsync() > 0);
+        Assert.True(await page.Locator("[data-testid=step][data-kind=tool]").CountAsync() > 0);
+    }
+}
