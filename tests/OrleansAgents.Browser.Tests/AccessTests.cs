@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace OrleansAgents.Browser.Tests;
@@ -113,6 +115,20 @@ public sealed class AccessTests(BrowserFixture fixture)
         Assert.Contains("Orleans", await dashboard.ContentAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.True(await dashboard.Locator("body *").CountAsync() > 5, "the dashboard rendered");
         Assert.Equal((int)HttpStatusCode.Forbidden, refused!.Status);
+    }
+
+    [Fact]
+    public async Task TheAgentList_NamesTheRegisteredAgents_AndNeedsAKey()
+    {
+        using var user = fixture.Client("dev-user-1");
+        using var anonymous = fixture.Client(null);
+
+        var agents = await user.GetFromJsonAsync<JsonElement>(new Uri("/api/agents", UriKind.Relative));
+        using var refused = await anonymous.GetAsync(new Uri("/api/agents", UriKind.Relative));
+
+        var bench = agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "bench");
+        Assert.Equal(0, bench.GetProperty("sampleDocuments").GetArrayLength());
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
     [Fact]

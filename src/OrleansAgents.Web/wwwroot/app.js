@@ -220,26 +220,27 @@ byTestId('dashboard-link').addEventListener('click', (event) => {
 const startForm = byTestId('start-form');
 const agentInput = byTestId('agent');
 
-/** Sample documents for voice-agent-builder; filled from the agent's samples when the API offers them. */
+/** Sample document names for voice-agent-builder, from GET /api/agents. */
 let sampleDocuments = [];
 
 async function loadAgents() {
-  let names = [];
+  let agents = [];
   try {
-    names = (await api('/api/agents'))?.items ?? [];
+    agents = (await api('/api/agents'))?.items ?? [];
   } catch {
-    names = [];
+    agents = [];
   }
-  const all = [...new Set([...names, ...SUGGESTED_AGENTS])];
-  $('#agent-names').replaceChildren(...all.map((name) => h('option', { value: name })));
+  const names = [...new Set([...agents.map((a) => a.name), ...SUGGESTED_AGENTS])];
+  $('#agent-names').replaceChildren(...names.map((name) => h('option', { value: name })));
+  sampleDocuments = agents.find((a) => a.name === 'voice-agent-builder')?.sampleDocuments ?? [];
   renderSampleDocuments();
 }
 
 function renderSampleDocuments() {
   const box = byTestId('sample-documents');
-  box.replaceChildren(...sampleDocuments.map((doc) => h('label', { class: 'check' },
-    h('input', { type: 'checkbox', name: 'document', value: doc.name, checked: true, dataset: { testid: 'sample-document' } }),
-    ' ', doc.name, doc.description ? h('span', { class: 'small' }, ` — ${doc.description}`) : null)));
+  box.replaceChildren(...sampleDocuments.map((name) => h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: 'document', value: name, checked: true, dataset: { testid: 'sample-document' } }),
+    ' ', name)));
   if (sampleDocuments.length === 0) box.replaceChildren(h('p', { class: 'small' }, 'Name the documents the agent should use below.'));
 }
 
