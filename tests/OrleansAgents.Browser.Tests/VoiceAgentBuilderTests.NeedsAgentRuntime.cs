@@ -18,6 +18,13 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
         await page.SignInAsync(User1);
         await page.ByTestId("agent").FillAsync("voice-agent-builder");
         await page.ByTestId("request").FillAsync("Build a voice agent that books dentist appointments.");
+        Assert.True(await page.ByTestId("sample-document").CountAsync() >= 3, "the sample documents are offered");
+        // Remember whether streamed model text was ever on screen (it is replaced when the step commits).
+        await page.EvaluateAsync("""
+            () => new MutationObserver(() => {
+              if ([...document.querySelectorAll('[data-testid=live-text]')].some(e => !e.hidden && e.textContent.length > 0)) window.sawLiveText = true;
+            }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
+            """);
         await page.ByTestId("start-run").ClickAsync();
         await page.WaitForURLAsync(new Regex("/runs/run-"));
         var runId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
@@ -34,5 +41,7 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
         Assert.Equal("succeeded", await page.ByTestId("run-status").TextContentAsync());
         Assert.True(await page.Locator("[data-testid=step][data-kind=model] [data-testid=model-text]").CountAsync() > 0);
         Assert.True(await page.Locator("[data-testid=step][data-kind=tool]").CountAsync() > 0);
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sawLiveText === true"), "model text was shown while it streamed");
+        Assert.True(await page.ByTestId("run-tokens").TextContentAsync() is { Length: > 0 });
     }
 }
