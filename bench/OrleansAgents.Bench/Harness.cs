@@ -206,6 +206,90 @@ internal sealed class Harness : IAsyncDisposable
     private static StartRunRequest Request(int steps, int stepMs, int bytes) =>
         new("bench", $$"""{"steps":{{steps}},"stepMs":{{stepMs}},"bytes":{{bytes}}}""", "bench");
 
+    /// <summary>
+    /// A1: the agent loop's own cost per step. voice-agent-builder runs on the cluster's model (offline unless
+    /// configured), approved as soon as they ask. For each step, the time between two step commits minus the
+    /// step body's own duration (model or tool time) is what the loop adds: commit, decide, schedule.
+    /// </summary>
+    public async Task<WorkloadResult> RunAgentLoopAsync(int runs)
+    {
+        const string Input = """{"request":"Build a phone receptionist for our dental clinic.","documents":["clinic-faq.md","booking-policy.md","escalation-contacts.md"]}""";
+        var ids = Enumerable.Range(0, runs).Select(i => $"a1-{i}-{Guid.NewGuid():N}").ToList();
+        var wall = Stopwatch.StartNew();
+        await Task.WhenAll(ids.Select(id => Cluster.GetGrain<IAgentRunGrain>(id).StartAsync(new StartRunRequest("voice-agent-builder", Input, "bench"))));
+        var approved = new HashSet<string>(StringComparer.Ordinal);
+        while (approved.Count < runs && wall.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            await using (var command = _db.CreateCommand("SELECT run_id FROM oa_runs WHERE run_id = ANY($1) AND status = 'waiting_for_input'"))
+            {
+                command.Parameters.AddWithValue(ids.ToArray());
+                await using var reader = await command.ExecuteReaderAsync();
+                var waiting = new List<string>();
+                while (await reader.ReadAsync())
+                {
+                    waiting.Add(reader.GetString(0));
+                }
+
+                foreach (var id in waiting.Where(approved.Add))
+                {
+                    await Cluster.GetGrain<IAgentRunGrain>(id).ApproveAsync("bench");
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        await WaitAllTerminalAsync(ids, TimeSpan.FromMinutes(5));
+        var overheads = new List<double>();
+        var steps = 0;
+        foreach (var id in ids)
+        {
+            await using var command = _db.CreateCommand("SELECT type, at, data::text FROM oa_run_events WHERE run_id = $1 ORDER BY seq");
+            command.Parameters.AddWithValue(id);
+            await using var reader = await command.ExecuteReaderAsync();
+            DateTime? previous = null;
+            var waited = false;
+            while (await reader.ReadAsync())
+            {
+                var type = reader.GetString(0);
+                var at = reader.GetDateTime(1);
+                if (type is "run.started")
+                {
+                    previous = at;
+                }
+                else if (type is "input.requested" or "input.approved")
+                {
+                    waited = true; // a person's time is not the loop's
+                }
+                else if (type is "step.completed")
+                {
+                    using var data = System.Text.Json.JsonDocument.Parse(reader.GetString(2));
+                    var body = data.RootElement.GetProperty("durationMs").GetDouble();
+                    if (previous is { } p && !waited)
+                    {
+                        overheads.Add((at - p).TotalMilliseconds - body);
+                    }
+
+                    previous = at;
+                    waited = false;
+                    steps++;
+                }
+            }
+        }
+
+        overheads.Sort();
+        var result = new WorkloadResult("A1");
+        result.Figures["runs"] = runs;
+        result.Figures["steps"] = steps;
+        result.Figures["wall_s"] = wall.Elapsed.TotalSeconds;
+        result.Figures["overhead_p50_ms"] = Percentile(overheads, 0.50);
+        result.Figures["overhead_p99_ms"] = Percentile(overheads, 0.99);
+        result.Figures["overhead_mean_ms"] = overheads.Average();
+        result.Figures["path"] = "orleans-client";
+        SampleMemory();
+        return result;
+    }
+
     /// <summary>Starts bench runs concurrently and returns their IDs without waiting.</summary>
     public async Task<List<string>> StartRunsAsync(string prefix, int runs, int steps, int stepMs, string owner = "bench")
     {

@@ -7,7 +7,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|A1|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
@@ -31,6 +31,7 @@ foreach (var workload in workloads)
         "W1" => await harness.RunThroughputAsync("W1", settings.Runs ?? 200, settings.Steps ?? 20, settings.StepMs ?? 0, settings.Bytes ?? 200),
         "W2" => await harness.RunThroughputAsync("W2", settings.Runs ?? 500, settings.Steps ?? 10, settings.StepMs ?? 50, settings.Bytes ?? 1024),
         "S1" => await harness.RunStepCostAsync(settings.Steps ?? 1000, settings.Bytes ?? 1024),
+        "A1" => await harness.RunAgentLoopAsync(settings.Runs ?? 20),
         "D-ROLLING" => await new Drills(harness, harness.Database, settings).RollingRestartAsync(),
         "D-PG" => await new Drills(harness, harness.Database, settings).PostgresOutageAsync(),
         "D-FRONTEND" => await new Drills(harness, harness.Database, settings).FrontEndKillAsync(),

@@ -66,6 +66,48 @@ internal static class RunJournal
         }
     }
 
+    /// <summary>Waits, by reading the journal only, until the run has an event that matches.</summary>
+    public static async Task<RunEvent> WaitForEventAsync(AgentsCluster cluster, string runId, Func<RunEvent, bool> match, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                if ((await ReadEventsAsync(cluster, runId)).FirstOrDefault(match) is { } found)
+                {
+                    return found;
+                }
+            }
+            catch (Npgsql.NpgsqlException) when (!cts.IsCancellationRequested)
+            {
+                // Ask again.
+            }
+
+            if (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Run {runId} had no matching event within {timeout}. Logs: {cluster.LogDirectory}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Whether the event has this type and, when <paramref name="tool"/> is given, names that tool.</summary>
+    public static bool Is(RunEvent e, string type, string? tool = null) =>
+        e.Type == type && (tool is null || e.Data.Contains($"\"{tool}\"", StringComparison.Ordinal));
+
+    public static async Task<long> CountAsync(AgentsCluster cluster, string sql, params object[] parameters)
+    {
+        await using var command = cluster.DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public static async Task<List<RunEvent>> ReadEventsAsync(AgentsCluster cluster, string runId)
     {
         await using var command = cluster.DataSource.CreateCommand(

@@ -56,10 +56,28 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
         var sseTail = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=5", timeout: TimeSpan.FromSeconds(20));
         var (ws, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", timeout: TimeSpan.FromSeconds(20));
 
+        // A client that already has the terminal event (seq 10) gets an empty stream that ends at once.
+        var beyond = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=10", timeout: TimeSpan.FromSeconds(10));
+
         EventClients.AssertCompleteSequence(sse);
         EventClients.AssertCompleteSequence(sseTail, after: 5);
+        Assert.Empty(beyond);
         Assert.True(closed);
         Assert.Equal(sse.Select(e => e.Json), ws.Select(e => e.Json));
+    }
+
+    [Fact]
+    public async Task AnEventStreamRequestForAnUnknownRun_IsAnsweredWithProblemDetails_EvenWhenOnlyEventStreamsAreAccepted()
+    {
+        using var http = fixture.Client("dev-user-1");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{NewId()}/events/stream");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Run not found", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,6 +12,21 @@ public static class RunEventTypes
     public const string RunCancelled = "run.cancelled";
     public const string InputMessage = "input.message";
 
+    /// <summary>A piece of a model's streamed text; live only, never stored.</summary>
+    public const string StepDelta = "step.delta";
+
+    /// <summary>A tool with side effects is about to run; committed before it runs.</summary>
+    public const string ToolIntent = "tool.intent";
+
+    /// <summary>An attempt of a step failed transiently; the next attempt follows a backoff.</summary>
+    public const string StepRetrying = "step.retrying";
+
+    /// <summary>The run waits for a person: an approval, or a decision about a tool whose outcome is unknown.</summary>
+    public const string InputRequested = "input.requested";
+
+    public const string InputApproved = "input.approved";
+    public const string InputRejected = "input.rejected";
+
     /// <summary>Whether an event of this type ends the run.</summary>
     public static bool IsTerminal(string type) =>
         type is RunSucceeded or RunFailed or RunCancelled;

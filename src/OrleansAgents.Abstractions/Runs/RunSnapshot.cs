@@ -25,4 +25,10 @@ public sealed record RunSnapshot
 
     /// <summary>The agent definition's version the run started with.</summary>
     [Id(10)] public string? AgentVersion { get; init; }
+
+    /// <summary>Model tokens used by the run's committed steps.</summary>
+    [Id(11)] public RunUsage? Usage { get; init; }
+
+    /// <summary>What the run waits for, while <see cref="RunStatus.WaitingForInput"/>.</summary>
+    [Id(12)] public InputRequest? WaitingFor { get; init; }
 }

@@ -11,8 +11,12 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansAgents.Agents;
 using OrleansAgents.Agents.Bench;
+using OrleansAgents.Agents.Chat;
+using OrleansAgents.Agents.VoiceAgentBuilder;
 using OrleansAgents.Database;
 using OrleansAgents.Journal;
+using OrleansAgents.Models;
+using OrleansAgents.Models.Offline;
 using OrleansAgents.Recovery;
 using OrleansAgents.Runs;
 
@@ -124,13 +128,27 @@ public static class OrleansAgentsHostingExtensions
         services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunOptions>().BindConfiguration(RunOptions.SectionName)
             .Validate(o => o.ReminderPeriod >= TimeSpan.FromSeconds(5), "OrleansAgents:Runs:ReminderPeriod must be at least 5 seconds.")
+            .Validate(o => o.MaxAttempts is >= 1 and <= 100, "OrleansAgents:Runs:MaxAttempts must be from 1 to 100.")
+            .Validate(o => o.StepTimeout > TimeSpan.Zero, "OrleansAgents:Runs:StepTimeout must be positive.")
             .ValidateOnStart();
 
         services.AddSingleton<JournalWriter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JournalWriter>());
         services.AddSingleton<JournalStore>();
 
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => !o.IsOnline || Uri.TryCreate(o.Endpoint, UriKind.Absolute, out _), "OrleansAgents:Model:Endpoint must be an absolute URL.")
+            .ValidateOnStart();
+        services.AddSingleton<ModelClientFactory>();
+        services.AddOptions<VoiceAgentBuilderOptions>().BindConfiguration(VoiceAgentBuilderOptions.SectionName)
+            .Validate(o => o.MaxSteps is > 0 and <= 1000, "OrleansAgents:Agents:VoiceAgentBuilder:MaxSteps must be from 1 to 1000.")
+            .ValidateOnStart();
+        services.AddSingleton<IOfflinePlaybook, VoiceAgentBuilderPlaybook>();
+        services.AddSingleton<VoiceAgentTools>();
+
         services.AddSingleton<IAgent, BenchAgent>();
+        services.AddChatAgent(VoiceAgentBuilderAgent.Create);
         services.AddSingleton<AgentRegistry>();
 
         services.AddHostedService<DeadSiloRecoveryService>();

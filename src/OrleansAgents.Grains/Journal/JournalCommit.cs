@@ -16,7 +16,8 @@ public sealed record RunRow(
     DateTimeOffset UpdatedAt,
     long LastSeq,
     int Steps,
-    string? Silo);
+    string? Silo,
+    long TotalTokens = 0);
 
 /// <summary>
 /// One atomic unit of a run's journal: its new events and, when the run's status or silo changed, its

@@ -28,12 +28,12 @@ public sealed partial class JournalWriter(
             INSERT INTO oa_step_executions (run_id, step, silo)
             SELECT * FROM unnest($16::text[], $17::integer[], $18::text[])
         )
-        INSERT INTO oa_runs AS r (run_id, owner, agent, agent_version, status, created_at, updated_at, last_seq, steps, silo)
+        INSERT INTO oa_runs AS r (run_id, owner, agent, agent_version, status, created_at, updated_at, last_seq, steps, silo, total_tokens)
         SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
-                             $12::timestamptz[], $13::bigint[], $14::integer[], $15::text[])
+                             $12::timestamptz[], $13::bigint[], $14::integer[], $15::text[], $19::bigint[])
         ON CONFLICT (run_id) DO UPDATE
            SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
-               steps = excluded.steps, silo = excluded.silo
+               steps = excluded.steps, silo = excluded.silo, total_tokens = excluded.total_tokens
          WHERE r.last_seq < excluded.last_seq
         """;
 
@@ -228,6 +228,7 @@ public sealed partial class JournalWriter(
         var rLastSeqs = new long[runCount];
         var rSteps = new int[runCount];
         var rSilos = new string?[runCount];
+        var rTokens = new long[runCount];
         var aRunIds = new string[auditCount];
         var aSteps = new int[auditCount];
         var aSilos = new string[auditCount];
@@ -262,6 +263,7 @@ public sealed partial class JournalWriter(
                 rLastSeqs[r] = run.LastSeq;
                 rSteps[r] = run.Steps;
                 rSilos[r] = run.Silo;
+                rTokens[r] = run.TotalTokens;
                 r++;
             }
             else
@@ -294,6 +296,7 @@ public sealed partial class JournalWriter(
         p.Add(new NpgsqlParameter<string[]> { Value = aRunIds });
         p.Add(new NpgsqlParameter<int[]> { Value = aSteps });
         p.Add(new NpgsqlParameter<string[]> { Value = aSilos });
+        p.Add(new NpgsqlParameter<long[]> { Value = rTokens });
         await command.ExecuteNonQueryAsync(_stopping.Token);
     }
 

@@ -5,6 +5,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 using OrleansAgents.Agents;
 using OrleansAgents.Journal;
 using OrleansAgents.Recovery;
@@ -96,10 +99,19 @@ public sealed partial class AgentRunGrain(
         var hash = HashRequest(request);
         if (header.RecordExists)
         {
-            return header.State.RequestHash == hash
-                ? Snapshot()
-                : throw new RunConflictException(
+            if (header.State.RequestHash != hash)
+            {
+                throw new RunConflictException(
                     $"Run '{RunId}' already exists with a different request (agent '{header.State.Agent}', owner '{header.State.Owner}').");
+            }
+
+            if (_progress.LastSeq == 0 && _loop.IsCompleted)
+            {
+                // Accepted before, but its first commit never landed (the database was down): the caller's retry completes it.
+                await ResumeAsync();
+            }
+
+            return Snapshot();
         }
 
         var agent = agents.GetForNewRun(request.Agent);
@@ -125,7 +137,7 @@ public sealed partial class AgentRunGrain(
         _input = input;
         _progress = new RunProgress();
         _status = RunStatus.Running;
-        await CommitAsync([EventDraft.RunStarted(header.State), Decide(_progress.Steps)]);
+        await CommitAsync([EventDraft.RunStarted(header.State), Decide(_progress.Steps, _progress.Usage)]);
         LogRunStarted(logger, RunId, agent.Name, request.Owner);
         StartLoop();
         return Snapshot();
@@ -153,14 +165,33 @@ public sealed partial class AgentRunGrain(
 
         _cancelRequested = true;
         await _stepCancellation.CancelAsync();
-        await CommitAsync([EventDraft.RunCancelled(reason, _progress.StepCount)], cancelling: true);
+        await CommitAsync([EventDraft.RunCancelled(reason, _progress.StepCount, _progress.Usage)], cancelling: true);
         LogRunCancelled(logger, RunId);
         return Snapshot();
     }
 
-    public Task<RunSnapshot> ApproveAsync(string? comment) => Task.FromException<RunSnapshot>(NotWaiting());
+    public Task<RunSnapshot> ApproveAsync(string? comment) => DecideInputAsync(approved: true, comment);
 
-    public Task<RunSnapshot> RejectAsync(string? reason) => Task.FromException<RunSnapshot>(NotWaiting());
+    public Task<RunSnapshot> RejectAsync(string? reason) => DecideInputAsync(approved: false, reason);
+
+    /// <summary>Answers the open input request and lets the run go on from it.</summary>
+    private async Task<RunSnapshot> DecideInputAsync(bool approved, string? text)
+    {
+        EnsureExists();
+        if (!_progress.IsWaiting || _progress.Request is not { } request)
+        {
+            throw NotWaiting();
+        }
+
+        if (!await CommitAsync([EventDraft.InputDecided(approved, request.Step, text)]))
+        {
+            throw new RunStateException($"Run '{RunId}' changed while the decision was recorded; read it and try again.");
+        }
+
+        LogInputDecided(logger, RunId, request.Step, request.Kind, approved);
+        StartLoop();
+        return Snapshot();
+    }
 
     public async Task<RunSnapshot> SendMessageAsync(string message)
     {
@@ -194,6 +225,11 @@ public sealed partial class AgentRunGrain(
     public Task WakeAsync()
     {
         // Activation already resumed an unfinished run; make sure its loop is going.
+        if (header.RecordExists && _progress.LastSeq == 0 && _loop.IsCompleted)
+        {
+            return ResumeAsync(); // accepted, but its first commit never landed
+        }
+
         if (header.RecordExists && !_status.IsTerminal())
         {
             StartLoop();
@@ -205,7 +241,7 @@ public sealed partial class AgentRunGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         _keepAliveMayExist = true;
-        if (!header.RecordExists || _status.IsTerminal())
+        if (!header.RecordExists || _status.IsTerminal() || _progress.IsWaiting)
         {
             await UnregisterKeepAliveAsync();
             return;
@@ -227,14 +263,21 @@ public sealed partial class AgentRunGrain(
         if (_agent is null)
         {
             await CommitAsync([EventDraft.RunFailed(
-                $"Agent '{state.Agent}' version '{state.AgentVersion}' is not registered on this cluster any more; the run cannot resume.", null, _progress.StepCount)]);
+                $"Agent '{state.Agent}' version '{state.AgentVersion}' is not registered on this cluster any more; the run cannot resume.", null, _progress.StepCount, _progress.Usage)]);
+            return;
+        }
+
+        if (_progress.IsWaiting)
+        {
+            // Waiting for a person: nothing was cut off and nothing runs until they answer.
+            _status = RunStatus.WaitingForInput;
             return;
         }
 
         if (_progress.LastSeq == 0)
         {
             // Accepted, then cut off before its first commit.
-            await CommitAsync([EventDraft.RunStarted(state), Decide(_progress.Steps)]);
+            await CommitAsync([EventDraft.RunStarted(state), Decide(_progress.Steps, _progress.Usage)]);
         }
         else
         {
@@ -265,7 +308,7 @@ public sealed partial class AgentRunGrain(
 
     private void StartLoop()
     {
-        if (_loop.IsCompleted && !_progress.IsTerminal && !_cancelRequested && !_deactivating && _agent is not null)
+        if (_loop.IsCompleted && !_progress.IsTerminal && !_progress.IsWaiting && !_cancelRequested && !_deactivating && _agent is not null)
         {
             _loop = RunLoopAsync();
             // Keeps the activation from idle collection while the loop runs (a step may outlast the collection
@@ -287,44 +330,31 @@ public sealed partial class AgentRunGrain(
             {
                 if (_progress.Pending is not { } plan)
                 {
-                    await CommitAsync([Decide(_progress.Steps)]);
+                    await CommitAsync([Decide(_progress.Steps, _progress.Usage)]);
                     continue;
                 }
 
-                var context = new StepContext(new AgentContext(RunId, _input, _progress.Steps), plan);
-                if (journalOptions.Value.AuditStepExecutions)
+                if (_progress.IsWaiting)
                 {
-                    await journal.AuditStepExecutionAsync(RunId, plan.Index, Silo);
-                }
-
-                // One span per step, in the run's trace (shared by every activation of the run).
-                using var span = AgentsTelemetry.Source.StartActivity($"step {plan.Name}", ActivityKind.Internal, AgentsTelemetry.RunContext(RunId));
-                span?.SetTag("run.id", RunId);
-                span?.SetTag("run.agent", header.State.Agent);
-                span?.SetTag("step.index", plan.Index);
-                span?.SetTag("step.idempotency_key", context.IdempotencyKey);
-                var started = Stopwatch.GetTimestamp();
-                string result;
-                try
-                {
-                    result = await _agent!.ExecuteStepAsync(context, _stepCancellation.Token);
-                }
-                catch (OperationCanceledException) when (_cancelRequested || _deactivating)
-                {
-                    return;
-                }
-                catch (Exception ex)
-                {
-                    LogStepFailed(logger, RunId, plan.Index, ex);
-                    await CommitAsync([EventDraft.RunFailed($"Step {plan.Index} ({plan.Name}) failed: {ex.Message}", plan.Index, _progress.StepCount)]);
+                    await EnterWaitingAsync();
                     return;
                 }
 
-                var completed = new CommittedStep(plan.Index, plan.Name, result);
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                AgentsTelemetry.StepDuration.Record(elapsed);
-                var next = Decide(new AppendedList<CommittedStep>(_progress.Steps, completed));
-                if (await CommitAsync([EventDraft.StepCompleted(completed, elapsed), next]))
+                var policy = _agent!.GetPolicy(plan);
+                if (await GateAsync(plan, policy) is not { } output)
+                {
+                    continue; // the gate committed something (a request, an intent) or lost a race: look again
+                }
+
+                if (output.Result is null)
+                {
+                    return; // cancelled, deactivating, or the run failed
+                }
+
+                var completed = new CommittedStep(plan.Index, plan.Name, output.Result.Result, plan.Args);
+                var usage = output.Result.Usage;
+                var next = Decide(new AppendedList<CommittedStep>(_progress.Steps, completed), _progress.Usage.Add(usage));
+                if (await CommitAsync([EventDraft.StepCompleted(completed, output.DurationMs, usage), next]))
                 {
                     AgentsTelemetry.Steps.Add(1);
                 }
@@ -346,13 +376,138 @@ public sealed partial class AgentRunGrain(
         }
     }
 
+    /// <summary>
+    /// Takes the pending step through its gate: a rejected step is skipped, a step that needs approval asks
+    /// for it, a cut-off tool with side effects that is not idempotent asks what to do, a tool with side
+    /// effects commits its intent; then the step runs. Returns null when the gate committed an event (the loop
+    /// looks again), a null result when the loop must stop.
+    /// </summary>
+    private async Task<GateOutcome?> GateAsync(StepPlan plan, StepPolicy policy)
+    {
+        var tool = policy.Tool ?? plan.Name;
+        var arguments = policy.ToolArguments ?? plan.Args;
+        if (_progress.Gate == StepGate.Rejected)
+        {
+            var reason = _progress.RejectionReason ?? "rejected by a person";
+            return new GateOutcome(new StepOutput(_agent!.SkippedResult(plan, reason)), 0);
+        }
+
+        if (_progress.Gate == StepGate.IntentOpen && !policy.Idempotent)
+        {
+            // Cut off between intent and outcome: running it again could repeat its side effect.
+            await CommitAsync([EventDraft.InputRequested(new InputRequest(plan.Index, InputRequestKinds.OutcomeUnknown, tool, arguments,
+                $"'{tool}' was interrupted after it started and may or may not have taken effect. Approve to run it again, reject to go on without it."))]);
+            return null;
+        }
+
+        if (policy.RequiresApproval && !_progress.Approved)
+        {
+            await CommitAsync([EventDraft.InputRequested(new InputRequest(plan.Index, InputRequestKinds.Approval, tool, arguments,
+                policy.ApprovalQuestion ?? $"Approve running '{tool}'?"))]);
+            return null;
+        }
+
+        if (policy.SideEffects && _progress.Gate != StepGate.IntentOpen
+            && !await CommitAsync([EventDraft.ToolIntent(RunId, plan, tool)]))
+        {
+            return null;
+        }
+
+        var context = new StepContext(new AgentContext(RunId, _input, _progress.Steps, _progress.Messages), plan, text => PublishText(plan.Index, text));
+        if (journalOptions.Value.AuditStepExecutions)
+        {
+            await journal.AuditStepExecutionAsync(RunId, plan.Index, Silo);
+        }
+
+        // One span per step, in the run's trace (shared by every activation of the run).
+        using var span = AgentsTelemetry.Source.StartActivity($"step {plan.Name}", ActivityKind.Internal, AgentsTelemetry.RunContext(RunId));
+        span?.SetTag("run.id", RunId);
+        span?.SetTag("run.agent", header.State.Agent);
+        span?.SetTag("step.index", plan.Index);
+        span?.SetTag("step.idempotency_key", context.IdempotencyKey);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var output = await ExecuteWithRetriesAsync(context, policy);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            AgentsTelemetry.StepDuration.Record(elapsed);
+            return new GateOutcome(output, elapsed);
+        }
+        catch (OperationCanceledException) when (_cancelRequested || _deactivating)
+        {
+            return new GateOutcome(null, 0);
+        }
+        catch (Exception ex)
+        {
+            LogStepFailed(logger, RunId, plan.Index, ex);
+            var attempts = _progress.FailedAttempts + 1;
+            var what = ex is TimeoutRejectedException ? $"timed out after {(policy.Timeout ?? runOptions.Value.StepTimeout).TotalSeconds:0.###} s" : ex.Message;
+            await CommitAsync([EventDraft.RunFailed(
+                $"Step {plan.Index} ({plan.Name}) failed{(attempts > 1 ? $" after {attempts} attempts" : "")}: {what}", plan.Index, _progress.StepCount, _progress.Usage)]);
+            return new GateOutcome(null, 0);
+        }
+    }
+
+    /// <summary>
+    /// Runs the step body under a per-attempt timeout, retrying transient failures with exponential backoff
+    /// and jitter. Every failed attempt is committed first, so a restart does not reset the count.
+    /// </summary>
+    private async Task<StepOutput> ExecuteWithRetriesAsync(StepContext context, StepPolicy policy)
+    {
+        var options = runOptions.Value;
+        var remainingRetries = (policy.MaxAttempts ?? options.MaxAttempts) - 1 - _progress.FailedAttempts;
+        var builder = new ResiliencePipelineBuilder<StepOutput>();
+        if (remainingRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<StepOutput>
+            {
+                MaxRetryAttempts = remainingRetries,
+                ShouldHandle = new PredicateBuilder<StepOutput>().Handle<Exception>(TransientFailures.IsTransient),
+                // The delay follows the committed attempt count, not this activation's.
+                DelayGenerator = _ => ValueTask.FromResult<TimeSpan?>(TransientFailures.Backoff(_progress.FailedAttempts, options.RetryBaseDelay, options.RetryMaxDelay)),
+                OnRetry = async args =>
+                {
+                    var error = args.Outcome.Exception?.Message ?? "failed";
+                    LogStepRetrying(logger, RunId, context.Step.Index, _progress.FailedAttempts + 1, error);
+                    await CommitAsync([EventDraft.StepRetrying(context.Step.Index, _progress.FailedAttempts + 1, error, args.RetryDelay.TotalMilliseconds)]);
+                },
+            });
+        }
+
+        builder.AddTimeout(policy.Timeout ?? options.StepTimeout);
+        var pipeline = builder.Build();
+
+        // Polly continues on the captured context, so the step body and OnRetry's commit run as turns of this
+        // activation, never on a thread-pool thread touching grain state.
+        var resilience = ResilienceContextPool.Shared.Get(continueOnCapturedContext: true, _stepCancellation.Token);
+        try
+        {
+            return await pipeline.ExecuteAsync(
+                static async (resilience, state) => await state.Agent.ExecuteStepAsync(state.Context, resilience.CancellationToken),
+                resilience,
+                (Agent: _agent!, Context: context));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilience);
+        }
+    }
+
+    /// <summary>Stops the loop while the run waits for a person: no timer, no reminder, nothing polls.</summary>
+    private async Task EnterWaitingAsync()
+    {
+        _status = RunStatus.WaitingForInput;
+        LogWaiting(logger, RunId, _progress.Request?.Step ?? -1, _progress.Request?.Kind ?? "");
+        await UnregisterKeepAliveAsync();
+    }
+
     /// <summary>The agent's next move as the event that records it.</summary>
-    private EventDraft Decide(IReadOnlyList<CommittedStep> steps)
+    private EventDraft Decide(IReadOnlyList<CommittedStep> steps, RunUsage usage)
     {
         AgentDecision decision;
         try
         {
-            decision = _agent!.Decide(new AgentContext(RunId, _input, steps));
+            decision = _agent!.Decide(new AgentContext(RunId, _input, steps, _progress.Messages));
         }
         catch (Exception ex)
         {
@@ -362,8 +517,8 @@ public sealed partial class AgentRunGrain(
         return decision switch
         {
             AgentDecision.Next next => EventDraft.StepStarted(RunId, new StepPlan(steps.Count, next.Name, next.Args)),
-            AgentDecision.Finish finish => EventDraft.RunSucceeded(finish.Output, steps.Count),
-            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null, steps.Count),
+            AgentDecision.Finish finish => EventDraft.RunSucceeded(finish.Output, steps.Count, usage),
+            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null, steps.Count, usage),
             _ => throw new UnreachableException(),
         };
     }
@@ -394,13 +549,22 @@ public sealed partial class AgentRunGrain(
             }
 
             var last = drafts[^1];
-            var status = RunEventTypes.IsTerminal(last.Type) ? TerminalStatus(last.Type) : RunStatus.Running;
+            var waiting = _progress.IsWaiting;
+            foreach (var draft in drafts)
+            {
+                waiting = draft.Type == RunEventTypes.InputRequested
+                    || (waiting && draft.Type is not (RunEventTypes.InputApproved or RunEventTypes.InputRejected or RunEventTypes.StepCompleted));
+            }
+
+            var status = RunEventTypes.IsTerminal(last.Type) ? TerminalStatus(last.Type)
+                : waiting ? RunStatus.WaitingForInput : RunStatus.Running;
             var state = header.State;
             // The runs table follows status and silo changes; per-step progress lives in the journal only,
             // so a step costs its event rows and nothing else.
             var row = status == _rowStatus
                 ? null
-                : new RunRow(RunId, state.Owner, state.Agent, state.AgentVersion, status, state.CreatedAt, now, events[^1].Seq, steps, Silo);
+                : new RunRow(RunId, state.Owner, state.Agent, state.AgentVersion, status, state.CreatedAt, now, events[^1].Seq, steps, Silo,
+                    drafts.Aggregate(_progress.Usage, (total, d) => d.Completed is null ? total : total.Add(d.Usage)).TotalTokens);
             var queued = Stopwatch.GetTimestamp();
             try
             {
@@ -427,6 +591,10 @@ public sealed partial class AgentRunGrain(
             Publish(events);
 
             _rowStatus = status;
+            if (!status.IsTerminal())
+            {
+                _status = status;
+            }
 
             if (_progress.IsTerminal)
             {
@@ -471,19 +639,34 @@ public sealed partial class AgentRunGrain(
         _stream ??= this.GetStreamProvider(OrleansAgentsNames.StreamProvider)
             .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, RunId));
         _publishing = PublishAfterAsync(_publishing, _stream, batch);
+    }
 
-        async Task PublishAfterAsync(Task previous, IAsyncStream<RunEventBatch> stream, RunEventBatch next)
+    private async Task PublishAfterAsync(Task previous, IAsyncStream<RunEventBatch> stream, RunEventBatch next)
+    {
+        await previous;
+        try
         {
-            await previous;
-            try
-            {
-                await stream.OnNextAsync(next);
-            }
-            catch (Exception ex)
-            {
-                LogPublishFailed(logger, RunId, next.Events[0].Seq, ex.Message);
-            }
+            await stream.OnNextAsync(next);
         }
+        catch (Exception ex)
+        {
+            LogPublishFailed(logger, RunId, next.Events[0].Seq, ex.Message);
+        }
+    }
+
+    /// <summary>Sends a piece of streamed model text to watchers: live only, placed after the last committed event.</summary>
+    private void PublishText(int step, string text)
+    {
+        if (_watchers.Count == 0 || text.Length == 0)
+        {
+            return;
+        }
+
+        var data = JsonSerializer.Serialize(new TextDelta(step, text), TextDeltaJson.Default.TextDelta);
+        var delta = new RunEvent(RunId, 0, RunEventTypes.StepDelta, time.GetUtcNow(), data) { After = _progress.LastSeq };
+        _stream ??= this.GetStreamProvider(OrleansAgentsNames.StreamProvider)
+            .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, RunId));
+        _publishing = PublishAfterAsync(_publishing, _stream, new RunEventBatch([delta]));
     }
 
     /// <summary>Takes the outcome from the terminal event and drops the keep-alive reminder.</summary>
@@ -577,6 +760,8 @@ public sealed partial class AgentRunGrain(
             Steps = _progress.StepCount,
             Result = _result,
             Error = _error,
+            Usage = _progress.Usage.TotalTokens > 0 ? _progress.Usage : null,
+            WaitingFor = _progress.IsWaiting ? _progress.Request : null,
         };
     }
 
@@ -655,6 +840,24 @@ public sealed partial class AgentRunGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} finished; removing its reminder is deferred to its next tick: {Reason}")]
     private static partial void LogReminderCleanupDeferred(ILogger logger, string runId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} step {Step} {Kind} request answered: approved {Approved}")]
+    private static partial void LogInputDecided(ILogger logger, string runId, int step, string kind, bool approved);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} waits for input at step {Step} ({Kind})")]
+    private static partial void LogWaiting(ILogger logger, string runId, int step, string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} step {Step} attempt {Attempt} failed transiently: {Error}")]
+    private static partial void LogStepRetrying(ILogger logger, string runId, int step, int attempt, string error);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} loop stopped; the run resumes from its journal on the next activation")]
     private static partial void LogLoopStopped(ILogger logger, string runId, Exception exception);
 }
+
+/// <summary>A step's output (null when the loop must stop) and how long its body took.</summary>
+internal sealed record GateOutcome(StepOutput? Result, double DurationMs);
+
+internal sealed record TextDelta(int Step, string Text);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(TextDelta))]
+internal sealed partial class TextDeltaJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -19,4 +19,16 @@ public sealed class RunOptions
 
     /// <summary>How long a deactivating run waits for its in-flight commit before letting go.</summary>
     public TimeSpan DeactivationDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Attempts per step in all, counting the first, when failures are transient (HTTP 429/5xx, timeouts).</summary>
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>Backoff before the second attempt; doubles with each further attempt, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest backoff between attempts.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Per-attempt timeout of a step, unless its agent or tool sets its own.</summary>
+    public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -9,10 +9,20 @@ namespace OrleansAgents.Web.Apis;
 internal static class RunJson
 {
     /// <summary><c>{ "runId", "seq", "type", "at", "data" }</c>.</summary>
+    /// <remarks>Live-only events have <c>"seq": null</c> and <c>"after"</c>: the seq of the committed event they follow.</remarks>
     public static string Event(RunEvent e) => Write(w =>
     {
         w.WriteString("runId", e.RunId);
-        w.WriteNumber("seq", e.Seq);
+        if (e.IsLiveOnly)
+        {
+            w.WriteNull("seq");
+            w.WriteNumber("after", e.After ?? 0);
+        }
+        else
+        {
+            w.WriteNumber("seq", e.Seq);
+        }
+
         w.WriteString("type", e.Type);
         w.WriteString("at", e.At);
         w.WritePropertyName("data");
@@ -40,7 +50,9 @@ internal static class RunJson
 
     public static RunResource Resource(RunSnapshot run) => new(
         run.RunId, run.Agent, run.Owner, StatusName(run.Status), run.CreatedAt, run.UpdatedAt, run.LastSeq, run.Steps,
-        Parse(run.Result), run.Error);
+        Parse(run.Result), run.Error,
+        run.Usage is { } u ? new UsageResource(u.InputTokens, u.OutputTokens, u.TotalTokens) : null,
+        run.WaitingFor is { } w ? new WaitingForResource(w.Step, w.Kind, w.Tool, Parse(w.Arguments), w.Question) : null);
 
     private static JsonElement? Parse(string? json)
     {
@@ -78,7 +90,15 @@ public sealed record RunResource(
     long LastSeq,
     int Steps,
     JsonElement? Result,
-    string? Error);
+    string? Error,
+    UsageResource? Usage = null,
+    WaitingForResource? WaitingFor = null);
+
+/// <summary>Model tokens of a run.</summary>
+public sealed record UsageResource(long InputTokens, long OutputTokens, long TotalTokens);
+
+/// <summary>What a run waiting for input asks: approve or reject running <c>tool</c> with <c>arguments</c>.</summary>
+public sealed record WaitingForResource(int Step, string Kind, string Tool, JsonElement? Arguments, string Question);
 
 /// <summary>One page of runs, newest first.</summary>
 public sealed record RunPage(IReadOnlyList<RunResource> Items, string? NextCursor);

@@ -24,6 +24,13 @@ public sealed class RunEventFollower(RunEventHub hub, JournalStore store, IOptio
         var cursor = after;
         var ended = false;
 
+        // A client that already has the terminal event gets nothing more: end at once, not wait for live events.
+        if (after > 0 && await store.ReadLastEventAsync(runId, cancellationToken) is { } last
+            && RunEventTypes.IsTerminal(last.Type) && last.Seq <= after)
+        {
+            yield break;
+        }
+
         while (!ended)
         {
             // From the record: everything after the cursor, page by page.
@@ -53,6 +60,16 @@ public sealed class RunEventFollower(RunEventHub hub, JournalStore store, IOptio
 
                     live.Reset();
                     break; // silence or overflow: back to the record
+                }
+
+                if (next.IsLiveOnly)
+                {
+                    if (next.After == cursor)
+                    {
+                        yield return next; // streamed text, in its place: right after the event it follows
+                    }
+
+                    continue;
                 }
 
                 if (next.Seq <= cursor)

@@ -25,11 +25,19 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         }
 
         httpContext.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var context = new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = exception.Message },
-        });
+        };
+        if (!await problems.TryWriteAsync(context))
+        {
+            // The client accepts only another type (an EventSource asks for text/event-stream): the problem
+            // is still the answer, never a 500.
+            await httpContext.Response.WriteAsJsonAsync(context.ProblemDetails, (JsonSerializerOptions?)null, "application/problem+json", cancellationToken);
+        }
+
+        return true;
     }
 }

@@ -14,7 +14,7 @@ public sealed class RunQueries(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT run_id, owner, agent, status, created_at, updated_at, last_seq, steps
+            SELECT run_id, owner, agent, status, created_at, updated_at, last_seq, steps, total_tokens
               FROM oa_runs
              WHERE ($1::text IS NULL OR owner = $1)
                AND ($2::text IS NULL OR status = $2)
@@ -41,7 +41,8 @@ public sealed class RunQueries(NpgsqlDataSource dataSource)
                     reader.GetString(0), reader.GetString(2), reader.GetString(1),
                     RunJson.StatusName(RunStatusNames.FromDb(reader.GetString(3))),
                     new DateTimeOffset(created, TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
-                    reader.GetInt64(6), reader.GetInt32(7), null, null));
+                    reader.GetInt64(6), reader.GetInt32(7), null, null,
+                    reader.GetInt64(8) > 0 ? new UsageResource(0, 0, reader.GetInt64(8)) : null));
                 keys.Add((created, reader.GetString(0)));
             }
         }

@@ -32,7 +32,7 @@ public sealed class BenchAgent(TimeProvider time) : IAgent
             : new AgentDecision.Finish($$"""{"steps":{{input.Steps}}}""");
     }
 
-    public async Task<string> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken)
+    public async Task<StepOutput> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken)
     {
         var input = Parse(context.Run.Input);
         if (input.StepMs > 0)
@@ -45,7 +45,7 @@ public sealed class BenchAgent(TimeProvider time) : IAgent
         var padding = Math.Max(0, input.Bytes - prefix.Length - 2);
         var builder = new StringBuilder(prefix.Length + padding + 2);
         builder.Append(prefix).Append('"').Append('x', padding).Append('"').Append('}');
-        return builder.ToString();
+        return new StepOutput(builder.ToString());
     }
 
     private static BenchInput Parse(JsonElement input)

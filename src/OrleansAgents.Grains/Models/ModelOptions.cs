@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansAgents.Models;
+
+/// <summary>
+/// The model agents call. Section <c>OrleansAgents:Model</c>. With no <see cref="Endpoint"/> the built-in
+/// offline model answers, so everything works with no network.
+/// </summary>
+public sealed class ModelOptions
+{
+    public const string SectionName = "OrleansAgents:Model";
+
+    /// <summary>
+    /// Base URL of an OpenAI-compatible API, e.g. <c>https://api.openai.com/v1</c>, an Azure OpenAI
+    /// <c>.../openai/v1</c> endpoint, Ollama's <c>http://localhost:11434/v1</c>, vLLM. Empty: offline model.
+    /// </summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>The API key (environment variable <c>OrleansAgents__Model__ApiKey</c>; never in files).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The model name sent with each request.</summary>
+    [Required]
+    public string Name { get; set; } = "gpt-4o-mini";
+
+    /// <summary>How long one offline model call takes, spread over its streamed text.</summary>
+    public TimeSpan OfflineLatency { get; set; } = TimeSpan.FromMilliseconds(600);
+
+    /// <summary>Whether calls go to <see cref="Endpoint"/> rather than the offline model.</summary>
+    public bool IsOnline => !string.IsNullOrWhiteSpace(Endpoint);
+}
