@@ -127,7 +127,11 @@ public sealed class AccessTests(BrowserFixture fixture)
         using var refused = await anonymous.GetAsync(new Uri("/api/agents", UriKind.Relative));
 
         var bench = agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "bench");
+        var builder = agents.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "voice-agent-builder");
         Assert.Equal(0, bench.GetProperty("sampleDocuments").GetArrayLength());
+        Assert.Equal(
+            new[] { "clinic-faq.md", "booking-policy.md", "escalation-contacts.md" },
+            builder.GetProperty("sampleDocuments").EnumerateArray().Select(d => d.GetString()));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 

@@ -1,4 +1,5 @@
 using OrleansAgents.Agents;
+using OrleansAgents.Agents.VoiceAgentBuilder;
 
 namespace OrleansAgents.Web.Apis;
 
@@ -6,7 +7,10 @@ namespace OrleansAgents.Web.Apis;
 public static class AgentsApi
 {
     /// <summary>Sample documents an agent's input can name, by agent.</summary>
-    private static readonly Dictionary<string, IReadOnlyList<string>> SampleDocuments = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, IReadOnlyList<string>> SampleDocuments = new(StringComparer.Ordinal)
+    {
+        [VoiceAgentBuilderAgent.AgentName] = VoiceAgentSamples.Documents,
+    };
 
     public static IEndpointRouteBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {

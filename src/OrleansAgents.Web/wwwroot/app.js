@@ -686,10 +686,19 @@ function argsView(kind, args) {
   }
   if (kind === 'tool') {
     return h('div', { class: 'args' }, h('div', { class: 'label' }, 'Arguments'),
-      h('pre', { class: 'json', dataset: { testid: 'tool-arguments' } }, pretty(args.arguments)));
+      jsonBlock(args.arguments, 'tool-arguments'));
   }
   if (typeof args === 'object' && Object.keys(args).length === 0) return null;
   return h('div', { class: 'args' }, details('Arguments', args));
+}
+
+/** JSON shown in full when short, folded behind a one-line summary when long. */
+function jsonBlock(value, testid) {
+  const text = pretty(value);
+  const lines = text.split('\n').length;
+  const pre = h('pre', { class: 'json', dataset: testid ? { testid } : undefined }, text);
+  if (lines <= 12) return pre;
+  return h('details', { class: 'fold' }, h('summary', {}, `${lines} lines`), pre);
 }
 
 function details(label, value, open = false) {
@@ -759,14 +768,16 @@ function stepResultView(kind, result) {
     return [
       result.text ? h('div', { class: 'model-text', dataset: { testid: 'model-text' } }, result.text) : null,
       ...(result.toolCalls ?? []).map((call) => h('div', { class: 'tool-call' },
-        h('span', { class: 'label' }, 'calls'), ' ', h('code', {}, call.name), h('pre', { class: 'json' }, pretty(call.arguments)))),
+        h('span', { class: 'label' }, 'calls'), ' ', h('code', {}, call.name), jsonBlock(call.arguments))),
       h('div', { class: 'small' }, [result.finishReason, result.model].filter(Boolean).join(' · ')),
     ];
   }
   if (kind === 'tool') {
     if (result.rejected) return [h('div', { class: 'error-text' }, `Rejected${result.reason ? `: ${result.reason}` : ''}`)];
     if (result.error) return [h('div', { class: 'error-text' }, `Tool error: ${pretty(result.error)}`)];
-    return [h('div', { class: 'label' }, 'Output'), resultView(result.output)];
+    const output = result.output;
+    return [h('div', { class: 'label' }, 'Output'), typeof output === 'string' && !output.trim().startsWith('{') && !output.trim().startsWith('[')
+      ? resultView(output) : jsonBlock(output)];
   }
   return [details('Result', result)];
 }

@@ -3,9 +3,8 @@ using System.Text.RegularExpressions;
 namespace OrleansAgents.Browser.Tests;
 
 /// <summary>
-/// The voice-agent-builder agent from the page: model steps with live text, tool calls, and a tool that waits
-/// for approval. Needs main's agent runtime; until it is merged this file is left out of the build (see the
-/// csproj).
+/// The voice-agent-builder agent (offline model) from the page: model steps with live text, tool calls, and
+/// a tool that waits for approval.
 /// </summary>
 public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
 {
@@ -31,9 +30,13 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
 
         await page.ByTestId("pending-approval").WaitForAsync(new() { Timeout = 90_000 });
         Assert.Equal("waiting for input", await page.ByTestId("run-status").TextContentAsync());
+        Directory.CreateDirectory(BrowserFixture.ScreenshotDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "voice-agent-builder-approval-desktop.png"), FullPage = true });
         await page.ByTestId("approve").ClickAsync();
         await page.ByTestId("final-result").WaitForAsync(new() { Timeout = 90_000 });
         await page.WaitForConnectionAsync("ended");
+
+        await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "voice-agent-builder-run-desktop.png"), FullPage = true });
 
         var record = await fixture.EventsAsync(User1, runId);
         await page.AssertTimelineMatchesAsync(record);
