@@ -88,6 +88,8 @@ public sealed class RunsClient : IDisposable
         var path = $"{RunPath(runId)}/events/stream?after={afterSeq.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        // Without it the server cannot answer errors (404, 401) as problem details and sends a bare 500.
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
         using var response = await SendForHeadersAsync(request, cancellationToken);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var reader = new StreamReader(stream, Encoding.UTF8);

@@ -78,7 +78,7 @@ public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string
                 return (Label($"tool intent"), E($"{data.Text("tool")} (step {step}, key {data.Text("idempotencyKey")})"));
             case "step.retrying":
                 return (Label($"step {step} retrying", "yellow"),
-                    E($"attempt {JsonText.Compact(data.Property("attempt"))} failed: {JsonText.Compact(data.Property("error"))}; next in {JsonText.Duration(data.Number("delayMs") ?? 0)}"));
+                    E($"attempt {JsonText.Compact(data.Property("attempt"))} failed: {JsonText.Compact(data.Property("error"))}; next in {JsonText.Duration(data.Real("delayMs") ?? 0)}"));
             case "input.requested":
                 return (Label("input requested", "yellow"),
                     E($"{data.Text("kind")} for {data.Text("tool")}({JsonText.Compact(data.Property("arguments"))})" + (data.Text("question") is { } q ? $": {q}" : "")));
@@ -118,13 +118,13 @@ public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string
             return tools > 0 ? $"{name}  ({tools.ToString(CultureInfo.InvariantCulture)} tools)" : name;
         }
 
-        return args is null ? name : $"{name}  {JsonText.Compact(args, 120)}";
+        return args is not { } a || (a.ValueKind == JsonValueKind.Object && !a.EnumerateObject().Any()) ? name : $"{name}  {JsonText.Compact(a, 120)}";
     }
 
     private string StepResult(JsonElement data)
     {
         var name = data.Text("name") ?? "";
-        var parts = new List<string> { name, data.Number("durationMs") is { } ms ? JsonText.Duration(ms) : "", JsonText.Tokens(data.Property("usage")) };
+        var parts = new List<string> { name, data.Real("durationMs") is { } ms ? JsonText.Duration(ms) : "", JsonText.Tokens(data.Property("usage")) };
         var result = data.Property("result");
         if (name == "model" && result is { } r)
         {

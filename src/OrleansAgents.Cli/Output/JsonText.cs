@@ -12,6 +12,9 @@ public static class JsonText
     public static long? Number(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
 
+    public static double? Real(this JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+
     public static JsonElement? Property(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined) ? v : null;
 
@@ -33,11 +36,12 @@ public static class JsonText
         return text.Length <= max ? text : string.Concat(text.AsSpan(0, max - 1), "…");
     }
 
-    public static string Duration(long milliseconds) => milliseconds switch
+    public static string Duration(double milliseconds) => milliseconds switch
     {
-        < 1000 => $"{milliseconds.ToString(CultureInfo.InvariantCulture)} ms",
+        < 10 => $"{milliseconds.ToString("0.0", CultureInfo.InvariantCulture)} ms",
+        < 1000 => $"{milliseconds.ToString("0", CultureInfo.InvariantCulture)} ms",
         < 60_000 => $"{(milliseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture)} s",
-        _ => $"{(milliseconds / 60_000).ToString(CultureInfo.InvariantCulture)}m {(milliseconds / 1000 % 60).ToString("00", CultureInfo.InvariantCulture)}s",
+        _ => $"{((long)milliseconds / 60_000).ToString(CultureInfo.InvariantCulture)}m {((long)milliseconds / 1000 % 60).ToString("00", CultureInfo.InvariantCulture)}s",
     };
 
     public static string Age(TimeSpan age) => age switch

@@ -25,6 +25,27 @@ public sealed class RunWatcher(RunsClient client, IAnsiConsole console, bool jso
         var delay = TimeSpan.FromMilliseconds(200);
         while (true)
         {
+            // A run that has ended with nothing after LastSeq needs no stream (the server's would wait for more).
+            try
+            {
+                var run = (await client.GetAsync(runId, cancellationToken)).Json;
+                connected = true;
+                var status = run.Text("status");
+                if (RunView.IsTerminal(status) && (run.Number("lastSeq") ?? 0) <= LastSeq)
+                {
+                    if (!json)
+                    {
+                        console.MarkupLine($"[grey]Run {Markup.Escape(runId)} has ended[/] {RunView.Status(status)} [grey](no events after #{LastSeq}; --from-start replays them)[/]");
+                    }
+
+                    return status == "succeeded" ? ExitCodes.Success : ExitCodes.RunNotSucceeded;
+                }
+            }
+            catch (CliException ex) when (connected && ex.ExitCode == ExitCodes.Unavailable)
+            {
+                // Reconnecting while the front end is away: try again below.
+            }
+
             string? terminal = null;
             try
             {
@@ -47,25 +68,6 @@ public sealed class RunWatcher(RunsClient client, IAnsiConsole console, bool jso
             if (terminal is not null)
             {
                 return terminal == "run.succeeded" ? ExitCodes.Success : ExitCodes.RunNotSucceeded;
-            }
-
-            // The stream ended without a terminal event: the run had already ended before LastSeq, or the connection went.
-            try
-            {
-                var run = (await client.GetAsync(runId, cancellationToken)).Json;
-                var status = run.Text("status");
-                if (RunView.IsTerminal(status) && (run.Number("lastSeq") ?? 0) <= LastSeq)
-                {
-                    if (!json)
-                    {
-                        console.MarkupLine($"[grey]Run {Markup.Escape(runId)} has ended[/] {RunView.Status(status)} [grey](no events after #{LastSeq}; --from-start replays them)[/]");
-                    }
-
-                    return status == "succeeded" ? ExitCodes.Success : ExitCodes.RunNotSucceeded;
-                }
-            }
-            catch (CliException ex) when (connected && ex.ExitCode == ExitCodes.Unavailable)
-            {
             }
 
             failingSince ??= DateTimeOffset.UtcNow;

@@ -10,7 +10,7 @@ namespace OrleansAgents.Cli.Watching;
 public sealed class WatchState(string path)
 {
     private const int MaxEntries = 500;
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public string Path { get; } = path;
 
