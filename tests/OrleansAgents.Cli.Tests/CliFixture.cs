@@ -38,5 +38,10 @@ public sealed class CliFixture : IAsyncLifetime
         {
             await _server.DisposeAsync();
         }
+
+        if (Directory.Exists(Oagents.ScratchRoot))
+        {
+            Directory.Delete(Oagents.ScratchRoot, recursive: true);
+        }
     }
 }

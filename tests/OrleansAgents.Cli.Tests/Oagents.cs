@@ -13,7 +13,10 @@ public sealed class Oagents(Uri baseAddress, string? apiKey, string stateDirecto
 
     public string StateFile => Path.Combine(StateDirectory, "oagents", "watch.json");
 
-    public static string NewStateDirectory() => Directory.CreateTempSubdirectory("oagents-cli-test-").FullName;
+    /// <summary>Where this test process keeps the CLI's state folders; the fixture deletes it at the end.</summary>
+    public static string ScratchRoot { get; } = Path.Combine(Path.GetTempPath(), $"oagents-cli-tests-{Environment.ProcessId}");
+
+    public static string NewStateDirectory() => Directory.CreateDirectory(Path.Combine(ScratchRoot, Guid.NewGuid().ToString("N"))).FullName;
 
     /// <summary>Runs to the end and returns its exit code and output.</summary>
     public async Task<CliResult> RunAsync(params string[] args)

@@ -12,6 +12,8 @@ public sealed class WatchState(string path)
     private const int MaxEntries = 500;
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    private bool _warned;
+
     public string Path { get; } = path;
 
     public static WatchState Default()
@@ -50,7 +52,12 @@ public sealed class WatchState(string path)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new CliException(ExitCodes.Usage, $"cannot write the watch state file '{Path}': {ex.Message}");
+            // Watching goes on; only resuming later suffers. Say so once.
+            if (!_warned)
+            {
+                _warned = true;
+                Console.Error.WriteLine($"oagents: warning: cannot write the watch state file '{Path}' ({ex.Message}); a later watch will not know where this one stopped.");
+            }
         }
     }
 
