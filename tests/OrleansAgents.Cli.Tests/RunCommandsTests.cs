@@ -170,4 +170,24 @@ public sealed class RunCommandsTests(CliFixture fixture)
         var message = watch.Lines.Select(Json.Parse).Single(e => e.GetProperty("type").GetString() == "input.message");
         Assert.Equal("use the blue theme", message.GetProperty("data").GetProperty("message").GetString());
     }
+
+    [Fact]
+    public async Task StartVoiceAgentBuilderWithWatch_ShowsTheApprovalRequest_AndFinishesWhenAnotherProcessApproves()
+    {
+        var cli = fixture.Cli();
+        var id = Json.NewRunId();
+        await using var watch = cli.Start("run", "start", "voice-agent-builder", "--run-id", id, "--watch",
+            "--input", """{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","escalation-contacts.md"]}""");
+        await watch.WaitForLineAsync(l => l.Contains("input requested", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
+
+        var approve = await cli.RunAsync("run", "approve", id, "--comment", "ship it");
+        var result = await watch.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(result.Lines, l => l.Contains("approval for publish_configuration", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.Contains("input approved", StringComparison.Ordinal) && l.Contains("ship it", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.Contains("tool:validate_configuration", StringComparison.Ordinal));
+        Assert.Contains("run succeeded", result.Lines[^1], StringComparison.Ordinal);
+    }
 }
