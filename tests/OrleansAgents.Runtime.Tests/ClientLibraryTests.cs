@@ -86,4 +86,36 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(RunStatus.Cancelled, cancelled.Status);
         Assert.Contains(listed, r => r.RunId == id);
     }
+
+    [Fact]
+    public async Task ApproveAsync_OnAVoiceAgentBuilderRunWaitingToPublish_LetsTheRunFinish()
+    {
+        var id = $"client-{Guid.NewGuid():N}";
+        await Runs.StartAsync(id, "voice-agent-builder", """{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","escalation-contacts.md"]}""");
+
+        RunEvent? request = null;
+        await foreach (var e in Runs.WatchAsync(id))
+        {
+            if (e.Type == RunEventTypes.InputRequested)
+            {
+                request = e;
+                break;
+            }
+        }
+
+        var waiting = await Runs.GetAsync(id);
+        var approved = await Runs.ApproveAsync(id, "go ahead");
+        var rest = new List<RunEvent>();
+        await foreach (var e in Runs.WatchAsync(id, afterSeq: request!.Seq))
+        {
+            rest.Add(e);
+        }
+
+        Assert.Equal(RunStatus.WaitingForInput, waiting.Status);
+        Assert.Equal("publish_configuration", waiting.WaitingFor?.Tool);
+        Assert.NotEqual(RunStatus.WaitingForInput, approved.Status);
+        Assert.Equal(RunEventTypes.InputApproved, rest[0].Type);
+        Assert.Equal(RunEventTypes.RunSucceeded, rest[^1].Type);
+        Assert.Equal(RunStatus.Succeeded, (await Runs.GetAsync(id)).Status);
+    }
 }

@@ -1,0 +1,230 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+
+namespace OrleansAgents.Cli.Api;
+
+/// <summary>The front end's runs API over HTTP; every failure becomes a <see cref="CliException"/> with its exit code.</summary>
+public sealed class RunsClient : IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+    private readonly HttpClient _http;
+
+    public RunsClient(Connection connection)
+    {
+        BaseAddress = connection.BaseAddress;
+        _http = new HttpClient { BaseAddress = connection.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", connection.ApiKey);
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("oagents", "1.0"));
+    }
+
+    public Uri BaseAddress { get; }
+
+    public Task<ApiResponse> StartAsync(string agent, string inputJson, string? runId, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var body = new StringBuilder("{\"agent\":").Append(JsonSerializer.Serialize(agent)).Append(",\"input\":").Append(inputJson);
+        if (runId is not null)
+        {
+            body.Append(",\"runId\":").Append(JsonSerializer.Serialize(runId));
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/runs") { Content = JsonContent(body.Append('}').ToString()) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return SendAsync(request, cancellationToken);
+    }
+
+    public Task<ApiResponse> GetAsync(string runId, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, RunPath(runId)), cancellationToken);
+
+    public Task<ApiResponse> ListAsync(string? status, string? agent, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var query = new List<string>();
+        void Add(string name, string? value)
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                query.Add($"{name}={Uri.EscapeDataString(value)}");
+            }
+        }
+
+        Add("status", status);
+        Add("agent", agent);
+        Add("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add("cursor", cursor);
+        var path = query.Count == 0 ? "api/runs" : "api/runs?" + string.Join('&', query);
+        return SendAsync(new HttpRequestMessage(HttpMethod.Get, path), cancellationToken);
+    }
+
+    public Task<ApiResponse> CancelAsync(string runId, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, RunPath(runId) + "/cancel"), cancellationToken);
+
+    /// <summary>POST /api/runs/{id}/input with <c>{ kind, field: value }</c>.</summary>
+    public Task<ApiResponse> InputAsync(string runId, string kind, string? field, string? value, CancellationToken cancellationToken)
+    {
+        var body = new StringBuilder("{\"kind\":").Append(JsonSerializer.Serialize(kind));
+        if (field is not null && value is not null)
+        {
+            body.Append(',').Append(JsonSerializer.Serialize(field)).Append(':').Append(JsonSerializer.Serialize(value));
+        }
+
+        return SendAsync(
+            new HttpRequestMessage(HttpMethod.Post, RunPath(runId) + "/input") { Content = JsonContent(body.Append('}').ToString()) },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// The run's Server-Sent Events after <paramref name="afterSeq"/>: each event's JSON, until the server ends the
+    /// stream (after the run's terminal event) or the connection breaks (<see cref="IOException"/> or
+    /// <see cref="HttpRequestException"/>).
+    /// </summary>
+    public async IAsyncEnumerable<string> StreamEventsAsync(string runId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var path = $"{RunPath(runId)}/events/stream?after={afterSeq.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        // Without it the server cannot answer errors (404, 401) as problem details and sends a bare 500.
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
+        using var response = await SendForHeadersAsync(request, cancellationToken);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var data = new StringBuilder();
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (data.Length > 0)
+                {
+                    yield return data.ToString();
+                    data.Clear();
+                }
+
+                continue;
+            }
+
+            if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                var value = line.AsSpan(5);
+                if (value.StartsWith(" "))
+                {
+                    value = value[1..];
+                }
+
+                if (data.Length > 0)
+                {
+                    data.Append('\n');
+                }
+
+                data.Append(value);
+            }
+
+            // "id:", "event:", "retry:" and ":" comments carry nothing the event's JSON does not.
+        }
+    }
+
+    private static string RunPath(string runId) => "api/runs/" + Uri.EscapeDataString(runId);
+
+    private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private async Task<ApiResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(RequestTimeout);
+            using var response = await SendForHeadersAsync(request, timeout.Token, cancellationToken);
+            var raw = await response.Content.ReadAsStringAsync(timeout.Token);
+            try
+            {
+                using var doc = JsonDocument.Parse(raw);
+                return new ApiResponse(raw, doc.RootElement.Clone());
+            }
+            catch (JsonException)
+            {
+                throw new CliException(ExitCodes.Unavailable, $"{BaseAddress} answered {(int)response.StatusCode} with a body that is not JSON.");
+            }
+        }
+    }
+
+    private Task<HttpResponseMessage> SendForHeadersAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendForHeadersAsync(request, cancellationToken, cancellationToken);
+
+    /// <summary>Sends and checks the status; <paramref name="caller"/> tells a Ctrl+C from a timeout.</summary>
+    private async Task<HttpResponseMessage> SendForHeadersAsync(HttpRequestMessage request, CancellationToken cancellationToken, CancellationToken caller)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException(ExitCodes.Unavailable, $"cannot reach {BaseAddress}: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+        {
+            throw new CliException(ExitCodes.Unavailable, $"{BaseAddress} did not answer within {RequestTimeout.TotalSeconds:0} s.");
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var body = await ReadBodySafelyAsync(response, cancellationToken);
+            throw ToError(response.StatusCode, body);
+        }
+    }
+
+    private static async Task<string> ReadBodySafelyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>An error status as an exit code and one line: the problem's title and detail.</summary>
+    public static CliException ToError(HttpStatusCode status, string body)
+    {
+        var code = (int)status switch
+        {
+            400 or 413 or 415 or 422 => ExitCodes.Usage,
+            404 => ExitCodes.NotFound,
+            401 or 403 => ExitCodes.Unauthorized,
+            409 => ExitCodes.Conflict,
+            _ => ExitCodes.Unavailable,
+        };
+        string? title = null;
+        string? detail = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                title = doc.RootElement.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                detail = doc.RootElement.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        title ??= $"HTTP {(int)status} {status}";
+        var message = detail is { Length: > 0 } ? $"{title}: {detail}" : title;
+        return new CliException(code, message.ReplaceLineEndings(" "));
+    }
+
+    public void Dispose() => _http.Dispose();
+}

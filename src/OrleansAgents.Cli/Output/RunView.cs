@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace OrleansAgents.Cli.Output;
+
+/// <summary>Human output for runs: one run's details and the list table.</summary>
+public static class RunView
+{
+    public static bool IsTerminal(string? status) => status is "succeeded" or "failed" or "cancelled";
+
+    public static string Status(string? status) => status switch
+    {
+        "succeeded" => "[green]succeeded[/]",
+        "failed" => "[red]failed[/]",
+        "cancelled" => "[grey]cancelled[/]",
+        "waitingForInput" => "[yellow]waitingForInput[/]",
+        "running" => "[blue]running[/]",
+        null => "?",
+        _ => Markup.Escape(status),
+    };
+
+    public static void Details(IAnsiConsole console, JsonElement run)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+        void Row(string name, string? markup)
+        {
+            if (!string.IsNullOrEmpty(markup))
+            {
+                grid.AddRow(new Markup($"[grey]{name}[/]"), new Markup(markup));
+            }
+        }
+
+        Row("run", Markup.Escape(run.Text("runId") ?? ""));
+        Row("agent", Markup.Escape(run.Text("agent") ?? ""));
+        Row("owner", Markup.Escape(run.Text("owner") ?? ""));
+        Row("status", Status(run.Text("status")));
+        Row("steps", run.Number("steps")?.ToString(CultureInfo.InvariantCulture));
+        Row("last event", run.Number("lastSeq") is { } seq ? $"#{seq.ToString(CultureInfo.InvariantCulture)}" : null);
+        Row("created", Markup.Escape(Timestamp(run.Text("createdAt"))));
+        Row("updated", Markup.Escape(Timestamp(run.Text("updatedAt"))));
+        Row("tokens", Markup.Escape(JsonText.Tokens(run.Property("usage"))));
+        if (run.Property("waitingFor") is { } waiting)
+        {
+            Row("waiting for", Markup.Escape(
+                $"{waiting.Text("kind")} of {waiting.Text("tool")} {JsonText.Compact(waiting.Property("arguments"))} {waiting.Text("question")}".Trim()));
+        }
+
+        Row("result", Markup.Escape(JsonText.Compact(run.Property("result"), 1000)));
+        Row("error", run.Text("error") is { } error ? $"[red]{Markup.Escape(error)}[/]" : null);
+        console.Write(grid);
+    }
+
+    public static void Table(IAnsiConsole console, JsonElement page, DateTimeOffset now)
+    {
+        var items = page.Property("items") is { ValueKind: JsonValueKind.Array } array ? array.EnumerateArray().ToList() : [];
+        if (items.Count == 0)
+        {
+            console.MarkupLine("[grey]No runs.[/]");
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Simple)
+                .AddColumn("ID").AddColumn("AGENT").AddColumn("STATUS").AddColumn(new TableColumn("STEPS").RightAligned()).AddColumn(new TableColumn("AGE").RightAligned());
+            foreach (var run in items)
+            {
+                var created = DateTimeOffset.TryParse(run.Text("createdAt"), CultureInfo.InvariantCulture, DateTimeStyles.None, out var c) ? c : now;
+                table.AddRow(
+                    Markup.Escape(run.Text("runId") ?? ""),
+                    Markup.Escape(run.Text("agent") ?? ""),
+                    Status(run.Text("status")),
+                    (run.Number("steps") ?? 0).ToString(CultureInfo.InvariantCulture),
+                    JsonText.Age(now - created));
+            }
+
+            console.Write(table);
+        }
+
+        if (page.Text("nextCursor") is { } cursor)
+        {
+            console.MarkupLine($"[grey]More: oagents run list --cursor {Markup.Escape(cursor)}[/]");
+        }
+    }
+
+    private static string Timestamp(string? text) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
+            ? t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)
+            : text ?? "";
+}

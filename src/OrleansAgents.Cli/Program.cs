@@ -1,0 +1,3 @@
+using OrleansAgents.Cli;
+
+return await CliApplication.RunAsync(args);
