@@ -78,7 +78,7 @@ public sealed class AccessTests(BrowserFixture fixture)
             Body = """{"title":"Unauthorized","status":401,"detail":"Send a valid API key."}""",
         }));
 
-        await page.ByTestId("signin-view").WaitForAsync(new() { Timeout = 15_000 });
+        await page.ByTestId("signin-view").WaitForAsync(new() { Timeout = 30_000 });
         Assert.Contains("not accepted (401", await page.ByTestId("error").TextContentAsync(), StringComparison.Ordinal);
         Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('orleansAgents.apiKey')"));
     }

@@ -53,6 +53,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["FrontEnd__MaxStreamsPerOwner"] = "1000",
         });
 
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -85,7 +86,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             BaseURL = BaseAddress.ToString().TrimEnd('/'),
             ViewportSize = viewport ?? Desktop,
         });
-        context.SetDefaultTimeout(30_000);
+        // Generous: CI runs the other test projects on the same two cores at the same time.
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 

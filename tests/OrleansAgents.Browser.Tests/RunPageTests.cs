@@ -64,7 +64,7 @@ public sealed class RunPageTests(BrowserFixture fixture)
 
         var frontEnd = fixture.Cluster.FrontEnd!;
         frontEnd.Kill();
-        await page.WaitForConnectionAsync("reconnecting", 15_000);
+        await page.WaitForConnectionAsync("reconnecting", 30_000);
         frontEnd.Start();
         await fixture.Cluster.WaitForFrontEndAsync(TimeSpan.FromSeconds(60));
         await page.ByTestId("final-result").WaitForAsync(new() { Timeout = 90_000 });
@@ -105,7 +105,7 @@ public sealed class RunPageTests(BrowserFixture fixture)
         var slowRow = page.Locator($"[data-testid=run-row][data-run-id=\"{slow}\"]");
         await slowRow.WaitForAsync();
         // Polled: the running run turns succeeded without a reload.
-        await page.Locator($"[data-testid=run-row][data-run-id=\"{slow}\"][data-status=succeeded]").WaitForAsync(new() { Timeout = 30_000 });
+        await page.Locator($"[data-testid=run-row][data-run-id=\"{slow}\"][data-status=succeeded]").WaitForAsync(new() { Timeout = 60_000 });
         Assert.Equal("bench", await slowRow.Locator("td").Nth(1).TextContentAsync());
         Assert.Equal("6", await slowRow.Locator("td").Nth(4).TextContentAsync());
         await page.ByTestId("filter-status").SelectOptionAsync("running");

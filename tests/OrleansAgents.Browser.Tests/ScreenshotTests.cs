@@ -16,7 +16,7 @@ public sealed class ScreenshotTests(BrowserFixture fixture)
         await fixture.StartRunAsync("dev-user-1", "bench", """{"steps":120,"stepMs":500}""");
         var page = await fixture.NewPageAsync(viewport);
         await page.SignInAsync("dev-user-1");
-        await page.Locator($"[data-testid=run-row][data-run-id=\"{done}\"][data-status=succeeded]").WaitForAsync(new() { Timeout = 30_000 });
+        await page.Locator($"[data-testid=run-row][data-run-id=\"{done}\"][data-status=succeeded]").WaitForAsync(new() { Timeout = 60_000 });
         Directory.CreateDirectory(BrowserFixture.ScreenshotDirectory);
 
         var list = Path.Combine(BrowserFixture.ScreenshotDirectory, $"runs-{width}.png");
