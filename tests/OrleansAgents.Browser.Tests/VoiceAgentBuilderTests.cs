@@ -46,5 +46,14 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
         Assert.True(await page.Locator("[data-testid=step][data-kind=tool]").CountAsync() > 0);
         Assert.True(await page.EvaluateAsync<bool>("() => window.sawLiveText === true"), "model text was shown while it streamed");
         Assert.True(await page.ByTestId("run-tokens").TextContentAsync() is { Length: > 0 });
+
+        // The list shows the run's tokens too.
+        await page.Locator("a.back").ClickAsync();
+        var row = page.Locator($"[data-testid=run-row][data-run-id=\"{runId}\"]");
+        await row.WaitForAsync();
+        var total = await fixture.RunAsync(User1, runId);
+        Assert.Equal(
+            total.GetProperty("usage").GetProperty("totalTokens").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+            await row.Locator("td").Nth(5).TextContentAsync());
     }
 }
