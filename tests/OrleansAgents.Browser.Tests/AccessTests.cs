@@ -57,6 +57,7 @@ public sealed class AccessTests(BrowserFixture fixture)
             })
             : route.ContinueAsync());
 
+        await page.ByTestId("agent").FillAsync("bench");
         await page.ByTestId("start-run").ClickAsync();
         var error = page.ByTestId("error");
         await error.WaitForAsync();

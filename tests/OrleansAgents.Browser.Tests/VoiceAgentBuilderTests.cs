@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Playwright;
 
 namespace OrleansAgents.Browser.Tests;
 
@@ -17,7 +18,7 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
         await page.SignInAsync(User1);
         await page.ByTestId("agent").FillAsync("voice-agent-builder");
         await page.ByTestId("request").FillAsync("Build a voice agent that books dentist appointments.");
-        Assert.True(await page.ByTestId("sample-document").CountAsync() >= 3, "the sample documents are offered");
+        await Assertions.Expect(page.ByTestId("sample-document")).ToHaveCountAsync(3); // offered, all ticked
         // Remember whether streamed model text was ever on screen (it is replaced when the step commits).
         await page.EvaluateAsync("""
             () => new MutationObserver(() => {
