@@ -6,8 +6,10 @@ using Microsoft.Playwright;
 namespace OrleansAgents.Browser.Tests;
 
 /// <summary>Keys, owners and the operator dashboard as the page meets them; the page's own routes over HTTP.</summary>
-public sealed class AccessTests(BrowserFixture fixture)
+public sealed class AccessTests(BrowserFixture fixture) : IAsyncDisposable
 {
+    public async ValueTask DisposeAsync() => await fixture.CloseContextsAsync();
+
     [Fact]
     public async Task ASecondOwnersKey_CannotOpenTheFirstOwnersRun_AndThePageSaysWhy()
     {

@@ -26,6 +26,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private string? _scratch;
+    private readonly List<IBrowserContext> _contexts = [];
 
     public AgentsCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
 
@@ -88,7 +89,28 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
         // Generous: CI runs the other test projects on the same two cores at the same time.
         context.SetDefaultTimeout(60_000);
+        lock (_contexts)
+        {
+            _contexts.Add(context);
+        }
+
         return await context.NewPageAsync();
+    }
+
+    /// <summary>Closes every page opened so far, so no test's streams or polling outlive it.</summary>
+    public async Task CloseContextsAsync()
+    {
+        IBrowserContext[] contexts;
+        lock (_contexts)
+        {
+            contexts = [.. _contexts];
+            _contexts.Clear();
+        }
+
+        foreach (var context in contexts)
+        {
+            await context.CloseAsync();
+        }
     }
 
     public HttpClient Client(string? key)

@@ -3,8 +3,10 @@ using Microsoft.Playwright;
 namespace OrleansAgents.Browser.Tests;
 
 /// <summary>Screenshots of the page at laptop and phone width, saved under artifacts/screenshots (git-ignored).</summary>
-public sealed class ScreenshotTests(BrowserFixture fixture)
+public sealed class ScreenshotTests(BrowserFixture fixture) : IAsyncDisposable
 {
+    public async ValueTask DisposeAsync() => await fixture.CloseContextsAsync();
+
     public static TheoryData<string> Widths => ["desktop", "phone"];
 
     [Theory]
@@ -17,6 +19,7 @@ public sealed class ScreenshotTests(BrowserFixture fixture)
         var page = await fixture.NewPageAsync(viewport);
         await page.SignInAsync("dev-user-1");
         await page.Locator($"[data-testid=run-row][data-run-id=\"{done}\"][data-status=succeeded]").WaitForAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.ByTestId("sample-document")).ToHaveCountAsync(3);
         Directory.CreateDirectory(BrowserFixture.ScreenshotDirectory);
 
         var list = Path.Combine(BrowserFixture.ScreenshotDirectory, $"runs-{width}.png");

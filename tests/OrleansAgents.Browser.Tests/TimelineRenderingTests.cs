@@ -10,8 +10,10 @@ namespace OrleansAgents.Browser.Tests;
 /// in a fixed order: live model text, a tool call that needs approval, a retry, a steer-free finish. The
 /// page, the sign-in and the deep link are the real front end's; only this run's endpoints are scripted.
 /// </summary>
-public sealed class TimelineRenderingTests(BrowserFixture fixture)
+public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDisposable
 {
+    public async ValueTask DisposeAsync() => await fixture.CloseContextsAsync();
+
     private const string RunId = "scripted-run";
 
     [Fact]

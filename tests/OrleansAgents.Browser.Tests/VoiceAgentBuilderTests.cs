@@ -7,8 +7,10 @@ namespace OrleansAgents.Browser.Tests;
 /// The voice-agent-builder agent (offline model) from the page: model steps with live text, tool calls, and
 /// a tool that waits for approval.
 /// </summary>
-public sealed class VoiceAgentBuilderTests(BrowserFixture fixture)
+public sealed class VoiceAgentBuilderTests(BrowserFixture fixture) : IAsyncDisposable
 {
+    public async ValueTask DisposeAsync() => await fixture.CloseContextsAsync();
+
     private const string User1 = "dev-user-1";
 
     [Fact]
