@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace OrleansAgents.Web.Tests;
+
+/// <summary>What an agent run looks like to a web client: streamed model text and the approval it waits for.</summary>
+public sealed class AgentEventsTests(FrontEndFixture fixture)
+{
+    [Fact]
+    public async Task AVoiceAgentBuildersStream_CarriesLiveTextWithoutIds_BetweenCommittedEvents_AndTheRunShowsWhatItWaitsFor()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = $"agent-{Guid.NewGuid():N}";
+        using (var start = await http.PostAsync("/api/runs", new StringContent(
+            $$$"""{"agent":"voice-agent-builder","runId":"{{{id}}}","input":{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","escalation-contacts.md"]}}""",
+            Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        }
+
+        // Raw SSE until the run asks for approval.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{id}/events/stream");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token), Encoding.UTF8);
+        var received = new List<(string? Id, JsonElement Event)>();
+        string? eventId = null;
+        string? data = null;
+        while (await reader.ReadLineAsync(cts.Token) is { } line)
+        {
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                eventId = line[4..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line[6..];
+            }
+            else if (line.Length == 0 && data is not null)
+            {
+                using var doc = JsonDocument.Parse(data);
+                received.Add((eventId, doc.RootElement.Clone()));
+                eventId = data = null;
+                if (doc.RootElement.GetProperty("type").GetString() == "input.requested")
+                {
+                    break;
+                }
+            }
+        }
+
+        var committed = received.Where(r => r.Event.GetProperty("seq").ValueKind == JsonValueKind.Number).ToList();
+        var live = received.Where(r => r.Event.GetProperty("seq").ValueKind == JsonValueKind.Null).ToList();
+        Assert.Equal(Enumerable.Range(1, committed.Count).Select(i => (long)i), committed.Select(r => r.Event.GetProperty("seq").GetInt64()));
+        Assert.All(committed, r => Assert.Equal(r.Event.GetProperty("seq").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), r.Id));
+
+        // Live text has no id (a reconnect resumes after committed events only) and sits right after the seq it names.
+        Assert.NotEmpty(live);
+        long lastCommitted = 0;
+        foreach (var (sseId, e) in received)
+        {
+            if (e.GetProperty("seq").ValueKind == JsonValueKind.Number)
+            {
+                lastCommitted = e.GetProperty("seq").GetInt64();
+                continue;
+            }
+
+            Assert.Null(sseId);
+            Assert.Equal("step.delta", e.GetProperty("type").GetString());
+            Assert.Equal(lastCommitted, e.GetProperty("after").GetInt64());
+        }
+
+        // Streamed pieces add up to the committed model text of their step (the first step's may have begun
+        // before this client subscribed, so its pieces are a suffix of the text).
+        var texts = committed.Where(r => r.Event.GetProperty("type").GetString() == "step.completed")
+            .Select(r => r.Event.GetProperty("data"))
+            .Where(d => d.GetProperty("name").GetString() == "model")
+            .ToDictionary(d => d.GetProperty("step").GetInt32(), d => d.GetProperty("result").GetProperty("text").GetString()!);
+        var pieces = live.GroupBy(r => r.Event.GetProperty("data").GetProperty("step").GetInt32())
+            .ToDictionary(g => g.Key, g => string.Concat(g.Select(r => r.Event.GetProperty("data").GetProperty("text").GetString())));
+        Assert.All(pieces.Where(p => texts.ContainsKey(p.Key)), p => Assert.EndsWith(p.Value, texts[p.Key], StringComparison.Ordinal));
+        Assert.Contains(pieces, p => texts.TryGetValue(p.Key, out var text) && text == p.Value);
+
+        using var run = JsonDocument.Parse(await http.GetStringAsync($"/api/runs/{id}"));
+        Assert.Equal("waitingForInput", run.RootElement.GetProperty("status").GetString());
+        var waitingFor = run.RootElement.GetProperty("waitingFor");
+        Assert.Equal("approval", waitingFor.GetProperty("kind").GetString());
+        Assert.Equal("publish_configuration", waitingFor.GetProperty("tool").GetString());
+        Assert.True(run.RootElement.GetProperty("usage").GetProperty("totalTokens").GetInt64() > 0);
+
+        using var reject = await http.PostAsync($"/api/runs/{id}/input", new StringContent("""{"kind":"reject","reason":"not today"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, reject.StatusCode);
+    }
+}
