@@ -77,10 +77,19 @@ public static class FrontEndExtensions
         return builder;
     }
 
+    private static readonly StaticFileOptions PageFiles = new()
+    {
+        OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+    };
+
     public static WebApplication UseOrleansAgentsFrontEnd(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The web page (wwwroot): public static files, served before authentication. Revalidated on every
+        // load (ETag) so a new deployment's page is picked up at once.
+        app.UseDefaultFiles();
+        app.UseStaticFiles(PageFiles);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.UseAuthentication();
         app.UseAuthorization();
@@ -92,11 +101,14 @@ public static class FrontEndExtensions
     {
         app.MapRunsApi();
         app.MapRunStreamsApi();
+        app.MapAgentsApi();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint(); // GET /metrics
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization("operator");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        // The page's deep links (/runs, /runs/{id}) load the page; everything else keeps its own 404.
+        app.MapFallbackToFile("/runs/{*path:nonfile}", "index.html", PageFiles);
         return app;
     }
 }
