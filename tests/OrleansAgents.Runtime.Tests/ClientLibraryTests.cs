@@ -46,8 +46,9 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
         var id = $"client-{Guid.NewGuid():N}";
         var started = await Runs.StartAsync(id, "bench", RunJournal.BenchInput(10, 100));
 
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var first = new List<RunEvent>();
-        await foreach (var e in Runs.WatchAsync(id))
+        await foreach (var e in Runs.WatchAsync(id, 0, timeout.Token))
         {
             first.Add(e);
             if (first.Count == 6)
@@ -57,7 +58,7 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
         }
 
         var rest = new List<RunEvent>();
-        await foreach (var e in Runs.WatchAsync(id, afterSeq: first[^1].Seq))
+        await foreach (var e in Runs.WatchAsync(id, first[^1].Seq, timeout.Token))
         {
             rest.Add(e);
         }
@@ -90,11 +91,14 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task ApproveAsync_OnAVoiceAgentBuilderRunWaitingToPublish_LetsTheRunFinish()
     {
+        // Approves the moment the request shows: this once caught the loop still letting go of the activation
+        // (dropping its reminder) when the answer came, which left the run running with no loop.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var id = $"client-{Guid.NewGuid():N}";
         await Runs.StartAsync(id, "voice-agent-builder", """{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","escalation-contacts.md"]}""");
 
         RunEvent? request = null;
-        await foreach (var e in Runs.WatchAsync(id))
+        await foreach (var e in Runs.WatchAsync(id, 0, timeout.Token))
         {
             if (e.Type == RunEventTypes.InputRequested)
             {
@@ -106,7 +110,7 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
         var waiting = await Runs.GetAsync(id);
         var approved = await Runs.ApproveAsync(id, "go ahead");
         var rest = new List<RunEvent>();
-        await foreach (var e in Runs.WatchAsync(id, afterSeq: request!.Seq))
+        await foreach (var e in Runs.WatchAsync(id, request!.Seq, timeout.Token))
         {
             rest.Add(e);
         }

@@ -311,13 +311,18 @@ public sealed partial class AgentRunGrain(
         if (_loop.IsCompleted && !_progress.IsTerminal && !_progress.IsWaiting && !_cancelRequested && !_deactivating && _agent is not null)
         {
             _loop = RunLoopAsync();
-            // Keeps the activation from idle collection while the loop runs (a step may outlast the collection
-            // age), and registers the keep-alive reminder once the run outlives ReminderDelay, retrying on failure.
-            _keepAliveTimer ??= this.RegisterGrainTimer(
-                _ => EnsureKeepAliveAsync(),
-                new GrainTimerCreationOptions(runOptions.Value.ReminderDelay, KeepAliveTimerPeriod) { Interleave = true, KeepAlive = true });
+            StartKeepAliveTimer();
         }
     }
+
+    /// <summary>
+    /// Keeps the activation from idle collection while the loop runs (a step may outlast the collection age),
+    /// and registers the keep-alive reminder once the run outlives ReminderDelay, retrying on failure.
+    /// </summary>
+    private void StartKeepAliveTimer() =>
+        _keepAliveTimer ??= this.RegisterGrainTimer(
+            _ => EnsureKeepAliveAsync(),
+            new GrainTimerCreationOptions(runOptions.Value.ReminderDelay, KeepAliveTimerPeriod) { Interleave = true, KeepAlive = true });
 
     private async Task RunLoopAsync()
     {
@@ -337,7 +342,14 @@ public sealed partial class AgentRunGrain(
                 if (_progress.IsWaiting)
                 {
                     await EnterWaitingAsync();
-                    return;
+                    if (_progress.IsWaiting || _cancelRequested || _progress.IsTerminal)
+                    {
+                        return;
+                    }
+
+                    // Answered while this loop was letting go (StartLoop saw it still running): carry on here.
+                    StartKeepAliveTimer();
+                    continue;
                 }
 
                 var policy = _agent!.GetPolicy(plan);
