@@ -85,6 +85,17 @@ public sealed class ChatAgentDecisionTests
     }
 
     [Fact]
+    public void AFinalAnswerInTheLastAllowedStep_StillFinishesTheRun()
+    {
+        var agent = Agent(maxSteps: 3);
+        var steps = new List<CommittedStep> { ModelStep(0, "a", "echo"), ToolStep(1, "c0_0"), ModelStep(2, "the answer") };
+
+        var finish = Assert.IsType<AgentDecision.Finish>(agent.Decide(new AgentContext("r", Input, steps, [])));
+
+        Assert.Contains("the answer", finish.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ChangingTheInstructions_ChangesTheDefinitionsVersion()
     {
         var a = Agent();

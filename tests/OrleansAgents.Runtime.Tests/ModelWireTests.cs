@@ -26,6 +26,9 @@ public sealed class WireClusterFixture(PostgresFixture postgres) : IAsyncLifetim
             ["OrleansAgents__Model__Name"] = "test-model",
             ["OrleansAgents__Runs__RetryBaseDelay"] = "00:00:00.200",
             ["OrleansAgents__Agents__VoiceAgentBuilder__ToolLatency"] = "00:00:00",
+            // A tool with side effects outlives its timeout after its effect (the timeout test below).
+            ["OrleansAgents__Agents__VoiceAgentBuilder__ToolTimeout"] = "00:00:01",
+            ["OrleansAgents__Agents__VoiceAgentBuilder__SideEffectHold"] = "00:00:02",
         });
     }
 
@@ -158,6 +161,25 @@ public sealed class ModelWireTests : IClassFixture<WireClusterFixture>
         Assert.Equal(RunStatus.Cancelled, cancelled.Status);
         Assert.True(aborted - cancelling < TimeSpan.FromSeconds(1), $"the model request closed {(aborted - cancelling).TotalMilliseconds:F0} ms after cancel");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task ANonIdempotentToolThatTimesOutAfterItsEffect_IsNotRetried_AndTheRunAsksWhatToDo()
+    {
+        Model.Enqueue(
+            FakeOpenAIServer.Stream("Telling the team.", ("call_wire_3", "notify_team", """{"channel":"#voice-agents","message":"hello"}""")),
+            FakeOpenAIServer.Stream("I did not send it again."));
+        var id = $"wire-{Guid.NewGuid():N}";
+        await Run(id).StartAsync(new StartRunRequest(VoiceAgentBuilderAgent.AgentName, Input, "user-1"));
+
+        var question = await RunJournal.WaitForEventAsync(Cluster, id, e => e.Type == RunEventTypes.InputRequested, Patience);
+        Assert.Contains("outcome-unknown", question.Data, StringComparison.Ordinal);
+        Assert.Equal(1, await RunJournal.CountAsync(Cluster, "SELECT count(*) FROM oa_notifications WHERE run_id = $1", id));
+        Assert.DoesNotContain(await RunJournal.ReadEventsAsync(Cluster, id), e => e.Type == RunEventTypes.StepRetrying);
+
+        await Run(id).RejectAsync("it went out already");
+        Assert.Equal(RunStatus.Succeeded, (await WaitForEndAsync(id)).Status);
+        Assert.Equal(1, await RunJournal.CountAsync(Cluster, "SELECT count(*) FROM oa_notifications WHERE run_id = $1", id));
     }
 
     private async Task<RunSnapshot> WaitForEndAsync(string id)

@@ -365,8 +365,9 @@ public sealed partial class AgentRunGrain(
 
                 var completed = new CommittedStep(plan.Index, plan.Name, output.Result.Result, plan.Args);
                 var usage = output.Result.Usage;
-                var next = Decide(new AppendedList<CommittedStep>(_progress.Steps, completed), _progress.Usage.Add(usage));
-                if (await CommitAsync([EventDraft.StepCompleted(completed, output.DurationMs, usage), next]))
+                // Decided under the commit lock: a steer message committed meanwhile is seen by this decision.
+                if (await CommitAsync(() => [EventDraft.StepCompleted(completed, output.DurationMs, usage),
+                        Decide(new AppendedList<CommittedStep>(_progress.Steps, completed), _progress.Usage.Add(usage))]))
                 {
                     AgentsTelemetry.Steps.Add(1);
                 }
@@ -449,6 +450,14 @@ public sealed partial class AgentRunGrain(
         {
             return new GateOutcome(null, 0);
         }
+        catch (Exception ex) when (policy.SideEffects && !policy.Idempotent && TransientFailures.IsTransient(ex))
+        {
+            // It may have taken effect before failing (a lost reply, a timeout after the write): ask, never guess.
+            LogStepFailed(logger, RunId, plan.Index, ex);
+            await CommitAsync([EventDraft.InputRequested(new InputRequest(plan.Index, InputRequestKinds.OutcomeUnknown, tool, arguments,
+                $"'{tool}' failed ({ex.Message}) and may or may not have taken effect. Approve to run it again, reject to go on without it."))]);
+            return null;
+        }
         catch (Exception ex)
         {
             LogStepFailed(logger, RunId, plan.Index, ex);
@@ -467,7 +476,11 @@ public sealed partial class AgentRunGrain(
     private async Task<StepOutput> ExecuteWithRetriesAsync(StepContext context, StepPolicy policy)
     {
         var options = runOptions.Value;
-        var remainingRetries = (policy.MaxAttempts ?? options.MaxAttempts) - 1 - _progress.FailedAttempts;
+        // A tool whose effect must not repeat is never retried blindly: a person decides (see GateAsync).
+        // A step cut off by a crash commits no attempt, so idempotent steps may run more often than MaxAttempts.
+        var remainingRetries = policy.SideEffects && !policy.Idempotent
+            ? 0
+            : (policy.MaxAttempts ?? options.MaxAttempts) - 1 - _progress.FailedAttempts;
         var builder = new ResiliencePipelineBuilder<StepOutput>();
         if (remainingRetries > 0)
         {
@@ -539,7 +552,10 @@ public sealed partial class AgentRunGrain(
     /// Commits events atomically with the runs-table row, after the commit in flight. Returns false when
     /// the run ended meanwhile or another commit won the sequence numbers (the journal is then reloaded).
     /// </summary>
-    private async Task<bool> CommitAsync(IReadOnlyList<EventDraft> drafts, bool cancelling = false)
+    private Task<bool> CommitAsync(IReadOnlyList<EventDraft> drafts, bool cancelling = false) => CommitAsync(() => drafts, cancelling);
+
+    /// <summary>As <see cref="CommitAsync(IReadOnlyList{EventDraft}, bool)"/>, building the events once the lock is held.</summary>
+    private async Task<bool> CommitAsync(Func<IReadOnlyList<EventDraft>> build, bool cancelling = false)
     {
         await _commitLock.WaitAsync();
         try
@@ -548,6 +564,8 @@ public sealed partial class AgentRunGrain(
             {
                 return false;
             }
+
+            var drafts = build();
 
             // PostgreSQL keeps microseconds: hold the same instant in memory as in the table.
             var now = time.GetUtcNow();
@@ -590,6 +608,10 @@ public sealed partial class AgentRunGrain(
                 if (_progress.IsTerminal)
                 {
                     await OnEndedAsync();
+                }
+                else
+                {
+                    _status = _progress.IsWaiting ? RunStatus.WaitingForInput : RunStatus.Running;
                 }
 
                 return false;

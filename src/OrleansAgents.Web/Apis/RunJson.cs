@@ -94,8 +94,8 @@ public sealed record RunResource(
     UsageResource? Usage = null,
     WaitingForResource? WaitingFor = null);
 
-/// <summary>Model tokens of a run.</summary>
-public sealed record UsageResource(long InputTokens, long OutputTokens, long TotalTokens);
+/// <summary>Model tokens of a run. Run lists carry the total only (as of the run's last status change).</summary>
+public sealed record UsageResource(long? InputTokens, long? OutputTokens, long TotalTokens);
 
 /// <summary>What a run waiting for input asks: approve or reject running <c>tool</c> with <c>arguments</c>.</summary>
 public sealed record WaitingForResource(int Step, string Kind, string Tool, JsonElement? Arguments, string Question);

@@ -42,7 +42,7 @@ public sealed class RunQueries(NpgsqlDataSource dataSource)
                     RunJson.StatusName(RunStatusNames.FromDb(reader.GetString(3))),
                     new DateTimeOffset(created, TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
                     reader.GetInt64(6), reader.GetInt32(7), null, null,
-                    reader.GetInt64(8) > 0 ? new UsageResource(0, 0, reader.GetInt64(8)) : null));
+                    reader.GetInt64(8) > 0 ? new UsageResource(null, null, reader.GetInt64(8)) : null));
                 keys.Add((created, reader.GetString(0)));
             }
         }

@@ -51,17 +51,16 @@ public sealed class ChatAgent : IAgent
             return ModelCall(first, context.Messages.Count);
         }
 
-        if (steps.Count >= _definition.MaxSteps)
-        {
-            return new AgentDecision.Fail(
-                $"The run reached its limit of {_definition.MaxSteps} steps without a final answer from the model.");
-        }
-
         var response = JsonNode.Parse(steps[lastModel].Result)!;
         var calls = response["toolCalls"]?.AsArray() ?? [];
         var toolStepsDone = steps.Count - lastModel - 1;
         if (toolStepsDone < calls.Count)
         {
+            if (AtLimit(steps) is { } limit)
+            {
+                return limit;
+            }
+
             var call = calls[toolStepsDone]!;
             var args = new JsonObject
             {
@@ -94,8 +93,13 @@ public sealed class ChatAgent : IAgent
             return new AgentDecision.Finish(_definition.Output?.Invoke(steps, text) ?? new JsonObject { ["text"] = text }.ToJsonString());
         }
 
-        return ModelCall(messages, context.Messages.Count);
+        return AtLimit(steps) ?? (AgentDecision)ModelCall(messages, context.Messages.Count);
     }
+
+    /// <summary>The run may take no further step: a final answer at the limit still finishes it.</summary>
+    private AgentDecision.Fail? AtLimit(IReadOnlyList<CommittedStep> steps) => steps.Count >= _definition.MaxSteps
+        ? new AgentDecision.Fail($"The run reached its limit of {_definition.MaxSteps} steps without a final answer from the model.")
+        : null;
 
     public StepPolicy GetPolicy(StepPlan step)
     {
