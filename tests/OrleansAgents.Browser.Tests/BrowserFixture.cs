@@ -21,7 +21,6 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static readonly ViewportSize Desktop = new() { Width = 1280, Height = 800 };
     public static readonly ViewportSize Phone = new() { Width = 390, Height = 844 };
 
-    private PostgresServer? _server;
     private AgentsCluster? _cluster;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -48,8 +47,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         var config = Directory.CreateDirectory(Path.Combine(_scratch, "config")).FullName;
         var cache = Directory.CreateDirectory(Path.Combine(_scratch, "cache")).FullName;
 
-        _server = await PostgresServer.StartAsync();
-        _cluster = await AgentsCluster.StartAsync(_server, workers: 2, frontEnd: true, settings: new Dictionary<string, string>
+        _cluster = await AgentsCluster.StartOnOwnServerAsync(workers: 2, frontEnd: true, settings: new Dictionary<string, string>
         {
             ["FrontEnd__MaxStreamsPerOwner"] = "1000",
         });
@@ -160,11 +158,6 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync();
-        }
-
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
         }
 
         if (_scratch is not null)

@@ -7,7 +7,6 @@ namespace OrleansAgents.Cli.Tests;
 /// <summary>PostgreSQL, two worker silos and a front-end silo, as real processes, shared by the assembly; the CLI runs against it.</summary>
 public sealed class CliFixture : IAsyncLifetime
 {
-    private PostgresServer? _server;
     private AgentsCluster? _cluster;
 
     public AgentsCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
@@ -16,8 +15,7 @@ public sealed class CliFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _server = await PostgresServer.StartAsync();
-        _cluster = await AgentsCluster.StartAsync(_server, workers: 2, frontEnd: true, settings: new Dictionary<string, string>
+        _cluster = await AgentsCluster.StartOnOwnServerAsync(workers: 2, frontEnd: true, settings: new Dictionary<string, string>
         {
             ["FrontEnd__MaxStreamsPerOwner"] = "1000",
         });
@@ -32,11 +30,6 @@ public sealed class CliFixture : IAsyncLifetime
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync();
-        }
-
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
         }
 
         if (Directory.Exists(Oagents.ScratchRoot))

@@ -21,6 +21,7 @@ public sealed class AgentsCluster : IAsyncDisposable
     private readonly string _database;
     private readonly Dictionary<string, string> _environment;
     private IHost? _clientHost;
+    private bool _ownsServer;
 
     private AgentsCluster(PostgresServer server, string database, string connectionString, string serviceId, string logDirectory, Dictionary<string, string> environment)
     {
@@ -53,6 +54,27 @@ public sealed class AgentsCluster : IAsyncDisposable
         ?? throw new InvalidOperationException("The cluster client is not started.");
 
     /// <summary>Creates the database, applies the schema and starts <paramref name="workers"/> worker silos and a client.</summary>
+    /// <summary>
+    /// A cluster on a PostgreSQL server of its own (or <c>ORLEANSAGENTS_TEST_POSTGRES</c>), stopped with the cluster:
+    /// for test assemblies that need nothing else from the server.
+    /// </summary>
+    public static async Task<AgentsCluster> StartOnOwnServerAsync(
+        int workers = 2, IReadOnlyDictionary<string, string>? settings = null, bool frontEnd = false)
+    {
+        var server = await PostgresServer.StartAsync();
+        try
+        {
+            var cluster = await StartAsync(server, workers, settings, frontEnd);
+            cluster._ownsServer = true;
+            return cluster;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
     public static async Task<AgentsCluster> StartAsync(
         PostgresServer server, int workers = 2, IReadOnlyDictionary<string, string>? settings = null, bool frontEnd = false)
     {
@@ -246,6 +268,10 @@ public sealed class AgentsCluster : IAsyncDisposable
         await Task.WhenAll(Silos.Append(FrontEnd).OfType<SiloProcess>().Select(s => s.DisposeAsync().AsTask()));
         await DataSource.DisposeAsync();
         await _server.DropDatabaseAsync(_database);
+        if (_ownsServer)
+        {
+            await _server.DisposeAsync();
+        }
     }
 
     private static int FreePort()

@@ -14,7 +14,6 @@ public sealed class FrontEndFixture : IAsyncLifetime
     public const int MaxInputBytes = 4096;
     public const int RunsPerMinute = 100;
 
-    private PostgresServer? _server;
     private AgentsCluster? _cluster;
 
     public AgentsCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
@@ -23,8 +22,7 @@ public sealed class FrontEndFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _server = await PostgresServer.StartAsync();
-        _cluster = await AgentsCluster.StartAsync(_server, workers: 2, frontEnd: true, settings: new Dictionary<string, string>
+        _cluster = await AgentsCluster.StartOnOwnServerAsync(workers: 2, frontEnd: true, settings: new Dictionary<string, string>
         {
             ["FrontEnd__MaxInputBytes"] = MaxInputBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["FrontEnd__RunsPerOwnerPerMinute"] = RunsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -51,11 +49,6 @@ public sealed class FrontEndFixture : IAsyncLifetime
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync();
-        }
-
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
         }
     }
 }
