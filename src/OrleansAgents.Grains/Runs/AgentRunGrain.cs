@@ -178,6 +178,11 @@ public sealed partial class AgentRunGrain(
     private async Task<RunSnapshot> DecideInputAsync(bool approved, string? text)
     {
         EnsureExists();
+
+        // The request may be stored (and seen by the caller) while its commit is still being applied here:
+        // let the commit in flight finish before judging whether the run waits.
+        await _commitLock.WaitAsync();
+        _commitLock.Release();
         if (!_progress.IsWaiting || _progress.Request is not { } request)
         {
             throw NotWaiting();
