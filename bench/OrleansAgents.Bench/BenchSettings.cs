@@ -11,6 +11,7 @@ internal sealed record BenchSettings
     public string ApiKey { get; init; } = "dev-user-1";
     public int? Subscribers { get; init; }
     public bool NoWarmup { get; init; }
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(60);
     public string RepositoryRoot { get; init; } = ".";
     public int? Runs { get; init; }
     public int? Steps { get; init; }
@@ -34,6 +35,7 @@ internal sealed record BenchSettings
                 "--subscribers" => settings with { Subscribers = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--repo" => settings with { RepositoryRoot = Next() },
                 "--no-warmup" => settings with { NoWarmup = true },
+                "--warmup-s" => settings with { WarmUp = TimeSpan.FromSeconds(int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
                 "--runs" => settings with { Runs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--steps" => settings with { Steps = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--step-ms" => settings with { StepMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },

@@ -48,15 +48,23 @@ internal sealed class Harness : IAsyncDisposable
         return new Harness(host, NpgsqlDataSource.Create(settings.Connection), settings);
     }
 
-    /// <summary>Load that is not measured: a few rounds of short and agent-like runs.</summary>
-    public async Task WarmUpAsync()
+    /// <summary>
+    /// Load that is not measured, for <paramref name="duration"/>: alternating rounds of W1-shaped runs and of
+    /// many concurrent W2-shaped starts. After a silo starts, tiered JIT compilation keeps recompiling hot code
+    /// for about a minute of load on this machine (measured: a third of the silos' CPU in the JIT thread during
+    /// the first rounds), so the figures below are steady state only after this.
+    /// </summary>
+    public async Task WarmUpAsync(TimeSpan duration)
     {
-        for (var i = 0; i < 3; i++)
+        var clock = Stopwatch.StartNew();
+        for (var round = 1; clock.Elapsed < duration; round++)
         {
+            var started = Stopwatch.GetTimestamp();
             await StartAndWaitAsync(200, 20, 0, 200);
+            var w1 = 200 * 20 / Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await StartAndWaitAsync(500, 5, 50, 1024);
+            Console.Error.WriteLine($"  warm-up round {round} at {clock.Elapsed.TotalSeconds:0} s: W1-shaped {w1:0} steps/s (wall incl. polling)");
         }
-
-        await StartAndWaitAsync(200, 5, 50, 1024);
     }
 
     /// <summary>W1/W2: runs started concurrently, each a chain of durably committed steps.</summary>

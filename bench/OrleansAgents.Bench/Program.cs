@@ -7,7 +7,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|A1|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|A1|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
@@ -19,7 +19,7 @@ var workloads = settings.Workload.Equals("all", StringComparison.OrdinalIgnoreCa
 if (!settings.NoWarmup)
 {
     Console.Error.WriteLine("warming up the cluster (not counted)...");
-    await harness.WarmUpAsync();
+    await harness.WarmUpAsync(settings.WarmUp);
     await EventDeliveryWorkload.RunAsync(settings, 200, 10); // the front end's WebSocket path too
 }
 

@@ -20,7 +20,10 @@ public sealed partial class DeadSiloRecoveryService(
     JournalStore store,
     ILogger<DeadSiloRecoveryService> logger) : BackgroundService
 {
-    private const int MaxConcurrentWakes = 64;
+    // Each wake activates a run, which reads its header and journal. With 64 at once the woken runs' first
+    // journal read took 465 ms at p50 (1.1 s max: they queue for PostgreSQL connections the survivor's pool
+    // does not hold yet) and 70 runs took 1.7 s to wake; 8 at a time: 3 ms p50, 0.6-0.8 s for all 70.
+    private const int MaxConcurrentWakes = 8;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
