@@ -24,8 +24,8 @@ HTTP_PORT="${OA_HTTP_PORT:-5180}"
 CONFIGURATION="${OA_CONFIGURATION:-Release}"
 DB_NAME="orleans_agents"
 # A small pool per process: three silos and PostgreSQL share two cores here, and PostgreSQL is fastest with
-# few active backends (measured with the bench: pool 8 gave W1 7-8.7k steps/s and W2 p50 1.0-1.35 s,
-# pool 60 gave 4.7-5.2k and 1.7-2.1 s; pool 4 starved W2). Size it to PostgreSQL's cores, not to the load.
+# few active backends (measured with the bench: pool 8 gave W1 5.1-8.7k steps/s and W2 p50 1.0-1.35 s,
+# pool 60 gave 3.3-5.2k and 1.7-2.1 s; pool 4 starved W2; see bench/README.md). Size it to PostgreSQL's cores, not to the load.
 CONNECTION="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$DB_NAME;Maximum Pool Size=8"
 SILO_DLL="$ROOT/src/OrleansAgents.Silo/bin/$CONFIGURATION/net10.0/OrleansAgents.Silo.dll"
 WEB_DLL="$ROOT/src/OrleansAgents.Web/bin/$CONFIGURATION/net10.0/OrleansAgents.Web.dll"
