@@ -59,6 +59,14 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
+    /// <summary>"running (pid N)", "exited with code N" or "not started", for diagnostics.</summary>
+    public string State => _process switch
+    {
+        null => "not started",
+        { HasExited: true } p => $"exited with code {p.ExitCode}",
+        var p => $"running (pid {p.Id})",
+    };
+
     public void Start()
     {
         if (IsRunning)
@@ -116,6 +124,27 @@ public sealed class SiloProcess : IAsyncDisposable
         using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+
+    /// <summary>Writes a line of the harness's own into this process's log.</summary>
+    public void AppendToLog(string line)
+    {
+        if (_log is { } log)
+        {
+            Write(log, line);
+        }
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines of the log, or none when it does not exist yet.</summary>
+    public IReadOnlyList<string> ReadLogTail(int lines)
+    {
+        if (!File.Exists(LogPath))
+        {
+            return [];
+        }
+
+        var all = ReadLog().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return all[Math.Max(0, all.Length - lines)..];
     }
 
     public async ValueTask DisposeAsync()
