@@ -72,6 +72,44 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WatchAsync_OnAModelRun_YieldsStreamedTextRightAfterTheCommittedEventItFollows()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var id = $"client-{Guid.NewGuid():N}";
+        await Runs.StartAsync(id, "voice-agent-builder", """{"request":"A receptionist for the clinic.","documents":["clinic-faq.md"]}""");
+
+        var events = new List<RunEvent>();
+        await foreach (var e in Runs.WatchAsync(id, 0, timeout.Token))
+        {
+            events.Add(e);
+            if (e.Type == RunEventTypes.InputRequested)
+            {
+                break;
+            }
+        }
+
+        await Runs.CancelAsync(id, "seen enough");
+
+        var committed = events.Where(e => !e.IsLiveOnly).ToList();
+        var deltas = events.Where(e => e.IsLiveOnly).ToList();
+        Assert.Equal(Enumerable.Range(1, committed.Count).Select(i => (long)i), committed.Select(e => e.Seq));
+        Assert.NotEmpty(deltas);
+        long lastCommitted = 0;
+        foreach (var e in events)
+        {
+            if (e.IsLiveOnly)
+            {
+                Assert.Equal(RunEventTypes.StepDelta, e.Type);
+                Assert.Equal(lastCommitted, e.After);
+            }
+            else
+            {
+                lastCommitted = e.Seq;
+            }
+        }
+    }
+
+    [Fact]
     public async Task CancelAsync_AndApproveWithNothingPending_BehaveAsTheGrainPromises()
     {
         var id = $"client-{Guid.NewGuid():N}";

@@ -130,6 +130,7 @@ public static class OrleansAgentsHostingExtensions
             .Validate(o => o.ReminderPeriod >= TimeSpan.FromSeconds(5), "OrleansAgents:Runs:ReminderPeriod must be at least 5 seconds.")
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "OrleansAgents:Runs:MaxAttempts must be from 1 to 100.")
             .Validate(o => o.StepTimeout > TimeSpan.Zero, "OrleansAgents:Runs:StepTimeout must be positive.")
+            .Validate(o => o.RecoveryWakeConcurrency is >= 1 and <= 1024, "OrleansAgents:Runs:RecoveryWakeConcurrency must be from 1 to 1024.")
             .ValidateOnStart();
 
         services.AddSingleton<JournalWriter>();

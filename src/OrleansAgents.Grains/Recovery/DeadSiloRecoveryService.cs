@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansAgents.Journal;
 using OrleansAgents.Runs;
 
@@ -18,13 +19,9 @@ public sealed partial class DeadSiloRecoveryService(
     ILocalSiloDetails localSilo,
     IGrainFactory grains,
     JournalStore store,
+    IOptions<RunOptions> runOptions,
     ILogger<DeadSiloRecoveryService> logger) : BackgroundService
 {
-    // Each wake activates a run, which reads its header and journal. With 64 at once the woken runs' first
-    // journal read took 465 ms at p50 (1.1 s max: they queue for PostgreSQL connections the survivor's pool
-    // does not hold yet) and 70 runs took 1.7 s to wake; 8 at a time: 3 ms p50, 0.6-0.8 s for all 70.
-    private const int MaxConcurrentWakes = 8;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var known = new Dictionary<SiloAddress, SiloStatus>();
@@ -79,7 +76,7 @@ public sealed partial class DeadSiloRecoveryService(
     private Task WakeAllAsync(List<string> runs, CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(
             runs,
-            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWakes, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = runOptions.Value.RecoveryWakeConcurrency, CancellationToken = cancellationToken },
             async (runId, ct) => await WakeAsync(runId, ct));
 
     private async Task RecoverAsync(SiloAddress deadSilo, CancellationToken cancellationToken)
