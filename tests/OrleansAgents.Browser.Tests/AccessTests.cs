@@ -105,19 +105,24 @@ public sealed class AccessTests(BrowserFixture fixture) : IAsyncDisposable
     }
 
     [Fact]
-    public async Task TheDashboard_LoadsForTheOperatorKey_AndIsRefusedForAUserKey()
+    public async Task TheDashboard_IsLinkedAndLoadsForTheOperatorKey_AndIsHiddenAndRefusedForAUserKey()
     {
         var operatorPage = await fixture.NewPageAsync();
         await operatorPage.SignInAsync("dev-operator");
         var dashboard = await operatorPage.RunAndWaitForPopupAsync(() => operatorPage.ByTestId("dashboard-link").ClickAsync());
         await dashboard.WaitForLoadStateAsync(LoadState.NetworkIdle);
         var userPage = await fixture.NewPageAsync();
+        await userPage.SignInAsync("dev-user-1");
+        var userSeesTheLink = await userPage.ByTestId("dashboard-link").IsVisibleAsync();
+        var userIsNamed = await userPage.ByTestId("who").TextContentAsync();
         var refused = await userPage.GotoAsync("/dashboard/?access_token=dev-user-1");
 
         Assert.StartsWith(fixture.BaseAddress + "dashboard/", dashboard.Url, StringComparison.Ordinal);
         Assert.Contains("Orleans", await dashboard.ContentAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.True(await dashboard.Locator("body *").CountAsync() > 5, "the dashboard rendered");
         Assert.Equal((int)HttpStatusCode.Forbidden, refused!.Status);
+        Assert.False(userSeesTheLink, "a user key is offered no dashboard link");
+        Assert.Equal("user-1", userIsNamed);
     }
 
     [Fact]

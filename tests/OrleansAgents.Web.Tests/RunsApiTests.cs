@@ -286,6 +286,24 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task Me_NamesTheKeysOwner_AndWhetherItIsAnOperator()
+    {
+        using var user = fixture.Client("dev-user-1");
+        using var operatorClient = fixture.Client("dev-operator");
+        using var anonymous = fixture.Client(null);
+
+        var me = await user.GetFromJsonAsync<JsonElement>("/api/me");
+        var op = await operatorClient.GetFromJsonAsync<JsonElement>("/api/me");
+        using var unauthorised = await anonymous.GetAsync("/api/me");
+
+        Assert.Equal("user-1", me.GetProperty("owner").GetString());
+        Assert.False(me.GetProperty("operator").GetBoolean());
+        Assert.True(op.GetProperty("operator").GetBoolean());
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
+        Assert.Equal("application/problem+json", unauthorised.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task HealthAndOpenApi_Answer()
     {
         using var http = fixture.Client(null);

@@ -102,6 +102,7 @@ public static class FrontEndExtensions
         app.MapRunsApi();
         app.MapRunStreamsApi();
         app.MapAgentsApi();
+        app.MapCallerApi();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint(); // GET /metrics
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization("operator");

@@ -166,7 +166,6 @@ function show(view) {
   currentView = view;
   for (const section of document.querySelectorAll('[data-view]')) section.hidden = section.dataset.view !== view;
   byTestId('account').hidden = !session.key;
-  byTestId('who').textContent = session.key ? `key ${session.key.slice(0, 4)}…` : '';
   if (view === 'runs') startListPolling();
   if (view === 'signin') $('#api-key').focus();
 }
@@ -188,8 +187,9 @@ byTestId('signin-form').addEventListener('submit', async (event) => {
   const key = $('#api-key').value.trim();
   if (!key) return;
   session.key = key;
+  let caller;
   try {
-    await api('/api/runs?limit=1');
+    caller = await api('/api/me');
   } catch (error) {
     session.key = null;
     showError(error);
@@ -197,12 +197,28 @@ byTestId('signin-form').addEventListener('submit', async (event) => {
   }
   clearError();
   $('#api-key').value = '';
+  showCaller(caller);
   loadAgents();
   route();
 });
 
+/** Shows who is signed in; the dashboard link only for operators (the server refuses everyone else). */
+function showCaller(caller) {
+  byTestId('who').textContent = caller?.owner ?? '';
+  byTestId('dashboard-link').hidden = !caller?.operator;
+}
+
+async function loadCaller() {
+  try {
+    showCaller(await api('/api/me'));
+  } catch {
+    showCaller(null);
+  }
+}
+
 function signOut({ keepMessage = false } = {}) {
   session.key = null;
+  showCaller(null);
   if (!keepMessage) clearError();
   route();
 }
@@ -875,5 +891,8 @@ byTestId('cancel').addEventListener('click', async (event) => {
 // ---------------------------------------------------------------------------------------------
 
 syncAgentInputs();
-if (session.key) loadAgents();
+if (session.key) {
+  loadCaller();
+  loadAgents();
+}
 route();
