@@ -114,6 +114,34 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task ListRuns_ShowsARunningRunsProgress_NotJustWhereItStarted()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 40, stepMs: 100);
+
+        // Wait (bounded) until the journal holds three completed steps, then list while the run still runs.
+        var events = new List<(long Seq, string Type)>();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            while (events.Count(e => e.Type == "step.completed") < 3)
+            {
+                await Task.Delay(100, timeout.Token);
+                events = [.. (await http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/events?after=0&limit=1000", timeout.Token))!
+                    .Select(e => (e.GetProperty("seq").GetInt64(), e.GetProperty("type").GetString()!))];
+            }
+        }
+
+        var list = await http.GetFromJsonAsync<JsonElement>("/api/runs?agent=bench&limit=50");
+        var item = list.GetProperty("items").EnumerateArray().Single(r => r.GetProperty("runId").GetString() == id);
+        using var cancel = await http.PostAsync($"/api/runs/{id}/cancel", null);
+
+        Assert.Equal("running", item.GetProperty("status").GetString());
+        Assert.True(item.GetProperty("steps").GetInt32() >= 3, $"steps {item.GetProperty("steps")}");
+        Assert.True(item.GetProperty("lastSeq").GetInt64() >= events[^1].Seq, $"lastSeq {item.GetProperty("lastSeq")} < {events[^1].Seq}");
+    }
+
+    [Fact]
     public async Task CancelRun_DuringALongStep_Is202AndTheRunEndsCancelled()
     {
         using var http = fixture.Client("dev-user-1");

@@ -7,21 +7,35 @@ using OrleansAgents.Web.Apis;
 
 namespace OrleansAgents.Web.Infrastructure;
 
-/// <summary>Listing runs from the runs table, newest first, with keyset paging.</summary>
+/// <summary>
+/// Listing runs from the runs table, newest first, with keyset paging; an unfinished run's sequence number,
+/// steps and tokens come from its journal, since the runs table follows status changes only.
+/// </summary>
 public sealed class RunQueries(NpgsqlDataSource dataSource)
 {
     public async Task<RunPage> ListAsync(string? owner, RunStatus? status, string? agent, int limit, (DateTime CreatedAt, string RunId)? cursor, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            SELECT run_id, owner, agent, status, created_at, updated_at, last_seq, steps, total_tokens
-              FROM oa_runs
-             WHERE ($1::text IS NULL OR owner = $1)
-               AND ($2::text IS NULL OR status = $2)
-               AND ($3::text IS NULL OR agent = $3)
-               AND ($4::timestamptz IS NULL OR (created_at, run_id) < ($4, $5))
-             ORDER BY created_at DESC, run_id DESC
-             LIMIT $6
+            SELECT r.run_id, r.owner, r.agent, r.status, r.created_at, r.updated_at,
+                   coalesce(live.last_seq, r.last_seq), coalesce(live.steps, r.steps), coalesce(live.total_tokens, r.total_tokens)
+              FROM (SELECT run_id, owner, agent, status, created_at, updated_at, last_seq, steps, total_tokens
+                      FROM oa_runs
+                     WHERE ($1::text IS NULL OR owner = $1)
+                       AND ($2::text IS NULL OR status = $2)
+                       AND ($3::text IS NULL OR agent = $3)
+                       AND ($4::timestamptz IS NULL OR (created_at, run_id) < ($4, $5))
+                     ORDER BY created_at DESC, run_id DESC
+                     LIMIT $6) r
+              -- The runs table is written on status changes only; an unfinished run's progress is its journal's.
+              LEFT JOIN LATERAL (
+                    SELECT max(e.seq) AS last_seq,
+                           count(*) FILTER (WHERE e.type = 'step.completed')::int AS steps,
+                           coalesce(sum((e.data -> 'usage' ->> 'totalTokens')::bigint) FILTER (WHERE e.type = 'step.completed'), 0) AS total_tokens
+                      FROM oa_run_events e
+                     WHERE e.run_id = r.run_id
+                    HAVING count(*) > 0) live ON r.status IN ('pending', 'running', 'waiting_for_input')
+             ORDER BY r.created_at DESC, r.run_id DESC
             """);
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = owner, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = status is { } s ? RunStatusNames.ToDb(s) : null, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
