@@ -11,7 +11,8 @@
 #   cluster.sh restart NAME               graceful restart (SIGTERM, wait, start)
 #   cluster.sh pg-stop | pg-start         stop / start this cluster's PostgreSQL (outage drills)
 #
-# Environment: OA_PG_PORT (55432), OA_HTTP_PORT (5180), OA_CONFIGURATION (Release).
+# Environment: OA_PG_PORT (55432), OA_HTTP_PORT (5180), OA_CONFIGURATION (Release), OA_SKIP_BUILD=1,
+#   OA_SILO_DLL / OA_WEB_DLL (run another build of the hosts, e.g. a ReadyToRun publish).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -27,8 +28,9 @@ DB_NAME="orleans_agents"
 # few active backends (measured with the bench: pool 8 gave W1 5.1-8.7k steps/s and W2 p50 1.0-1.35 s,
 # pool 60 gave 3.3-5.2k and 1.7-2.1 s; pool 4 starved W2; see bench/README.md). Size it to PostgreSQL's cores, not to the load.
 CONNECTION="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$DB_NAME;Maximum Pool Size=8"
-SILO_DLL="$ROOT/src/OrleansAgents.Silo/bin/$CONFIGURATION/net10.0/OrleansAgents.Silo.dll"
-WEB_DLL="$ROOT/src/OrleansAgents.Web/bin/$CONFIGURATION/net10.0/OrleansAgents.Web.dll"
+# OA_SILO_DLL / OA_WEB_DLL run other builds (e.g. a ReadyToRun publish; with OA_SKIP_BUILD=1).
+SILO_DLL="${OA_SILO_DLL:-$ROOT/src/OrleansAgents.Silo/bin/$CONFIGURATION/net10.0/OrleansAgents.Silo.dll}"
+WEB_DLL="${OA_WEB_DLL:-$ROOT/src/OrleansAgents.Web/bin/$CONFIGURATION/net10.0/OrleansAgents.Web.dll}"
 WORKERS_FILE="$DATA/workers"
 
 say() { printf '%s\n' "cluster: $*"; }
