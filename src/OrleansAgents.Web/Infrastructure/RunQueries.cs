@@ -28,13 +28,15 @@ public sealed class RunQueries(NpgsqlDataSource dataSource)
                      ORDER BY created_at DESC, run_id DESC
                      LIMIT $6) r
               -- The runs table is written on status changes only; an unfinished run's progress is its journal's.
+              -- The status test sits inside the subquery, where it is a one-time filter: a finished run's
+              -- events are never read (in the ON clause the events of every listed run were aggregated).
               LEFT JOIN LATERAL (
                     SELECT max(e.seq) AS last_seq,
                            count(*) FILTER (WHERE e.type = 'step.completed')::int AS steps,
                            coalesce(sum((e.data -> 'usage' ->> 'totalTokens')::bigint) FILTER (WHERE e.type = 'step.completed'), 0) AS total_tokens
                       FROM oa_run_events e
-                     WHERE e.run_id = r.run_id
-                    HAVING count(*) > 0) live ON r.status IN ('pending', 'running', 'waiting_for_input')
+                     WHERE e.run_id = r.run_id AND r.status IN ('pending', 'running', 'waiting_for_input')
+                    HAVING count(*) > 0) live ON true
              ORDER BY r.created_at DESC, r.run_id DESC
             """);
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = owner, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
