@@ -193,8 +193,9 @@ public sealed class AgentsCluster : IAsyncDisposable
             return;
         }
 
-        var description = await DescribeAsync();
-        var active = await ActiveSiloNamesAsync();
+        var membership = await ReadMembershipAsync();
+        var description = Describe(membership);
+        var active = (membership.Members ?? []).Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var silo in Silos.Append(FrontEnd).OfType<SiloProcess>().Where(s => !s.IsRunning || !active.Contains(s.Name)).ToList())
         {
             // New ports too, in case another process took one of them between FreePort() and the bind.
@@ -216,29 +217,6 @@ public sealed class AgentsCluster : IAsyncDisposable
         }
 
         await WaitForActiveSilosAsync(count, TimeSpan.FromSeconds(75));
-    }
-
-    private async Task<HashSet<string>> ActiveSiloNamesAsync()
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        try
-        {
-            await using var command = DataSource.CreateCommand(
-                "SELECT siloname FROM orleansmembershiptable WHERE deploymentid = $1 AND status = $2");
-            command.Parameters.AddWithValue(ServiceId);
-            command.Parameters.AddWithValue((int)SiloStatus.Active);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                names.Add(reader.GetString(0));
-            }
-        }
-        catch (NpgsqlException)
-        {
-            // Treated as none active: every silo is restarted.
-        }
-
-        return names;
     }
 
     /// <summary>Waits until membership shows exactly this many active silos.</summary>
@@ -283,25 +261,23 @@ public sealed class AgentsCluster : IAsyncDisposable
     /// What a failed start needs to be understood from the test output alone (CI keeps no files): the
     /// membership table, and each process's state and last log lines.
     /// </summary>
-    public async Task<string> DescribeAsync()
+    public async Task<string> DescribeAsync() => Describe(await ReadMembershipAsync());
+
+    private string Describe((IReadOnlyList<Member>? Members, string? Error) membership)
     {
         var text = new System.Text.StringBuilder();
-        try
+        if (membership.Members is not { } members)
         {
-            await using var command = DataSource.CreateCommand(
-                "SELECT siloname, address, port, generation, status, iamalivetime, coalesce(suspecttimes, '') FROM orleansmembershiptable WHERE deploymentid = $1 ORDER BY generation, port");
-            command.Parameters.AddWithValue(ServiceId);
-            await using var reader = await command.ExecuteReaderAsync();
+            text.AppendLine($"membership: unreadable ({membership.Error})");
+        }
+        else
+        {
             text.AppendLine("membership (name address:port generation status iamalive suspicions):");
-            while (await reader.ReadAsync())
+            foreach (var m in members)
             {
                 text.AppendLine(System.Globalization.CultureInfo.InvariantCulture,
-                    $"  {reader.GetString(0)} {reader.GetString(1)}:{reader.GetInt32(2)} {reader.GetInt32(3)} {(SiloStatus)reader.GetInt32(4)} {reader.GetDateTime(5):O} {reader.GetString(6)}");
+                    $"  {m.Name} {m.Address}:{m.Port} {m.Generation} {m.Status} {m.IAmAlive:O} {m.Suspicions}");
             }
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            text.AppendLine($"membership: unreadable ({e.Message})");
         }
 
         foreach (var silo in Silos.Append(FrontEnd).OfType<SiloProcess>())
@@ -316,6 +292,32 @@ public sealed class AgentsCluster : IAsyncDisposable
 
         return text.ToString();
     }
+
+    /// <summary>This cluster's rows of the membership table, or why the database could not be read.</summary>
+    private async Task<(IReadOnlyList<Member>? Members, string? Error)> ReadMembershipAsync()
+    {
+        try
+        {
+            await using var command = DataSource.CreateCommand(
+                "SELECT siloname, address, port, generation, status, iamalivetime, coalesce(suspecttimes, '') FROM orleansmembershiptable WHERE deploymentid = $1 ORDER BY generation, port");
+            command.Parameters.AddWithValue(ServiceId);
+            await using var reader = await command.ExecuteReaderAsync();
+            var members = new List<Member>();
+            while (await reader.ReadAsync())
+            {
+                members.Add(new Member(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3),
+                    (SiloStatus)reader.GetInt32(4), reader.GetDateTime(5), reader.GetString(6)));
+            }
+
+            return (members, null);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            return (null, e.Message); // treated as no silo active: every silo is restarted
+        }
+    }
+
+    private sealed record Member(string Name, string Address, int Port, int Generation, SiloStatus Status, DateTime IAmAlive, string Suspicions);
 
     private async Task StartClientAsync()
     {
