@@ -26,14 +26,34 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
     public Task<RunSnapshot> CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
         Run(runId).CancelAsync(reason).WaitAsync(cancellationToken);
 
-    public Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, CancellationToken cancellationToken = default) =>
-        Run(runId).ApproveAsync(comment).WaitAsync(cancellationToken);
+    public Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        WithKeyAsync(idempotencyKey, key => Run(runId).ApproveAsync(comment, key), cancellationToken);
 
-    public Task<RunSnapshot> RejectAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
-        Run(runId).RejectAsync(reason).WaitAsync(cancellationToken);
+    public Task<RunSnapshot> RejectAsync(string runId, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        WithKeyAsync(idempotencyKey, key => Run(runId).RejectAsync(reason, key), cancellationToken);
 
-    public Task<RunSnapshot> SendMessageAsync(string runId, string message, CancellationToken cancellationToken = default) =>
-        Run(runId).SendMessageAsync(message).WaitAsync(cancellationToken);
+    public Task<RunSnapshot> SendMessageAsync(string runId, string message, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        WithKeyAsync(idempotencyKey, key => Run(runId).SendMessageAsync(message, key), cancellationToken);
+
+    /// <summary>
+    /// Sends a command under one idempotency key, again while its answer is lost (the call timed out, the
+    /// silo went away): the run applies it once however often it arrives.
+    /// </summary>
+    private static async Task<RunSnapshot> WithKeyAsync(string? idempotencyKey, Func<string, Task<RunSnapshot>> send, CancellationToken cancellationToken)
+    {
+        var key = idempotencyKey ?? Guid.NewGuid().ToString("N");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await send(key).WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (attempt < 3 && ex is TimeoutException or SiloUnavailableException && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
+    }
 
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default)
     {

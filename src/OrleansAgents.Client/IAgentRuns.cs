@@ -12,11 +12,17 @@ public interface IAgentRuns
 
     Task<RunSnapshot> CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default);
 
-    Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Approves what the run waits on. A call whose answer was lost (a timeout) is sent again with the same
+    /// idempotency key, so it is applied once; pass <paramref name="idempotencyKey"/> to make your own retries safe too.
+    /// </summary>
+    Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
-    Task<RunSnapshot> RejectAsync(string runId, string? reason = null, CancellationToken cancellationToken = default);
+    /// <summary>Rejects what the run waits on; retried as <see cref="ApproveAsync"/>.</summary>
+    Task<RunSnapshot> RejectAsync(string runId, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
-    Task<RunSnapshot> SendMessageAsync(string runId, string message, CancellationToken cancellationToken = default);
+    /// <summary>Sends a steer message; retried as <see cref="ApproveAsync"/>, so it is recorded once.</summary>
+    Task<RunSnapshot> SendMessageAsync(string runId, string message, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
     /// <summary>Runs newest first, optionally by status and owner (null: every owner).</summary>
     Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default);

@@ -1,7 +1,8 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
+using OrleansAgents.Agents;
 using OrleansAgents.Hosting;
 using OrleansAgents.Silo;
 
@@ -11,7 +12,8 @@ if (args is ["migrate", ..])
 }
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.UseOrleans(silo => silo.AddOrleansAgentsSilo(builder.Configuration));
+builder.UseOrleans(silo => silo.AddOrleansAgentsCluster(builder.Configuration).AddOrleansAgentsRuns());
+builder.Services.AddBuiltInAgents();
 builder.AddOrleansAgentsTelemetry(metrics: m =>
 {
     // Prometheus scrape endpoint: Telemetry__PrometheusPort=9464 (GET /metrics), on Telemetry__PrometheusHost (127.0.0.1).

@@ -38,7 +38,4 @@ public sealed class FrontEndOptions
 
     /// <summary>How long after a run ends its stream PubSub state is removed.</summary>
     public TimeSpan StreamStateGrace { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>Delete events and runs finished longer ago than this; keep everything when null.</summary>
-    public TimeSpan? EventRetention { get; set; }
 }

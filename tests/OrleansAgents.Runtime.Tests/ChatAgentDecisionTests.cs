@@ -104,4 +104,24 @@ public sealed class ChatAgentDecisionTests
         Assert.Equal(Agent().Version, a.Version);
         Assert.NotEqual(a.Version, b.Version);
     }
+
+    [Fact]
+    public void AToolThatDeclaresNothing_IsTreatedAsSideEffectingAndNotIdempotent_WhileASafeToolOptsIn()
+    {
+        var step = new StepPlan(1, "tool:echo", """{"callId":"c","tool":"echo","arguments":{"text":"x"}}""");
+        var safe = new ChatAgent(new ChatAgentDefinition
+        {
+            Name = "echo",
+            Instructions = "Answer briefly.",
+            Model = new OfflineChatClient([], TimeSpan.Zero, TimeProvider.System),
+            Tools = [new AgentTool(AIFunctionFactory.Create((string text) => text, "echo", "Echoes.")) { SideEffects = false }],
+        });
+
+        var undeclared = Agent().GetPolicy(step);
+        var optedIn = safe.GetPolicy(step);
+
+        Assert.True(undeclared.SideEffects);
+        Assert.False(undeclared.Idempotent);
+        Assert.False(optedIn.SideEffects);
+    }
 }

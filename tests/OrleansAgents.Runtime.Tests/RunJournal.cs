@@ -123,6 +123,18 @@ internal static class RunJournal
         return events;
     }
 
+    /// <summary>Appends events to a run's journal from <paramref name="firstSeq"/> on, as another activation of it would.</summary>
+    public static async Task InsertEventsAsync(AgentsCluster cluster, string runId, long firstSeq, params (string Type, string Data)[] events)
+    {
+        await using var command = cluster.DataSource.CreateCommand(
+            "INSERT INTO oa_run_events (run_id, seq, type, at, data) SELECT $1, $2 + o - 1, t, now(), d::json FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS e(t, d, o)");
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(firstSeq);
+        command.Parameters.AddWithValue(events.Select(e => e.Type).ToArray());
+        command.Parameters.AddWithValue(events.Select(e => e.Data).ToArray());
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>How many times each step body started, from the execution audit.</summary>
     public static async Task<Dictionary<int, int>> ReadExecutionsAsync(AgentsCluster cluster, string runId)
     {
@@ -140,8 +152,9 @@ internal static class RunJournal
     }
 
     /// <summary>
-    /// The journal's promises: seq 1..N with no gap or duplicate, each step committed exactly once and in
-    /// order, one terminal event at the end.
+    /// The journal's promises, as the fault-injection simulation checks them: seq 1..N with no gap or
+    /// duplicate, each step committed exactly once and in order, one terminal event at the end, and the
+    /// run's own state machine replays it without a fault.
     /// </summary>
     public static void AssertWellFormed(IReadOnlyList<RunEvent> events, int expectedSteps, string terminalType)
     {
@@ -157,6 +170,7 @@ internal static class RunJournal
 
         var completed = events.Where(e => e.Type == RunEventTypes.StepCompleted).Select(StepOf).ToList();
         Assert.Equal(Enumerable.Range(0, expectedSteps), completed);
+        Assert.Null(OrleansAgents.Runs.Core.RunState.Replay(events).Fault);
     }
 
     public static int StepOf(RunEvent e)

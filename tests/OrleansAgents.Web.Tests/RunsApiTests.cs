@@ -174,6 +174,65 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task Input_RetriedWithTheSameIdempotencyKey_IsAppliedOnce_AndTheRetryIsAnsweredAsTheFirstWas()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = $"agent-{Guid.NewGuid():N}";
+        using (var start = await http.PostAsync("/api/runs", Json(
+            $$$"""{"agent":"voice-agent-builder","runId":"{{{id}}}","input":{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","escalation-contacts.md"]}}""")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        }
+
+        // A client whose first request's answer was lost sends it again with the same key.
+        var messageKey = Guid.NewGuid().ToString();
+        var messages = new List<HttpStatusCode>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/runs/{id}/input") { Content = Json("""{"kind":"message","message":"mention the parking"}""") };
+            request.Headers.Add("Idempotency-Key", messageKey);
+            using var response = await http.SendAsync(request);
+            messages.Add(response.StatusCode);
+        }
+
+        await WaitForStatusAsync(http, id, "waitingForInput");
+        var approveKey = Guid.NewGuid().ToString();
+        var approvals = new List<HttpStatusCode>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/runs/{id}/input") { Content = Json("""{"kind":"approve","comment":"ok"}""") };
+            request.Headers.Add("Idempotency-Key", approveKey);
+            using var response = await http.SendAsync(request);
+            approvals.Add(response.StatusCode);
+        }
+
+        await WaitForEndAsync(http, id);
+        var events = await http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/events?after=0&limit=1000");
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted], messages);
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted], approvals);
+        Assert.Single(events!, e => e.GetProperty("type").GetString() == "input.message");
+        Assert.Single(events!, e => e.GetProperty("type").GetString() == "input.approved");
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient http, string id, string status)
+    {
+        var run = default(JsonElement);
+        for (var i = 0; i < 900; i++)
+        {
+            run = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
+            if (run.GetProperty("status").GetString() == status)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Run {id} never became {status}: {run}");
+    }
+
+    [Fact]
     public async Task AnotherOwner_Gets404OnEveryEndpoint_AndNoKeyGets401()
     {
         using var owner = fixture.Client("dev-user-1");

@@ -26,21 +26,31 @@ public interface IAgentRunGrain : IGrainWithStringKey
     [Alias("GetEvents")]
     Task<IReadOnlyList<RunEvent>> GetEventsAsync(long afterSeq, int max);
 
-    /// <summary>Cancels the run: the step in flight is cancelled and the run ends as Cancelled. Idempotent.</summary>
+    /// <summary>
+    /// Cancels the run: the step in flight is cancelled and the run ends as Cancelled. Answers once the cancel
+    /// is committed (through conflicts and outages it is tried until it is), or the run had already ended. Idempotent.
+    /// </summary>
     [Alias("Cancel")]
     Task<RunSnapshot> CancelAsync(string? reason);
 
-    /// <summary>Approves the action the run waits on. <see cref="RunStateException"/> when it waits on nothing.</summary>
+    /// <summary>
+    /// Approves the action the run waits on. <see cref="RunStateException"/> when it waits on nothing. The same
+    /// <paramref name="idempotencyKey"/> again is answered as the first time and applied once;
+    /// <see cref="RunConflictException"/> when the key was used for a different request.
+    /// </summary>
     [Alias("Approve")]
-    Task<RunSnapshot> ApproveAsync(string? comment);
+    Task<RunSnapshot> ApproveAsync(string? comment, string? idempotencyKey = null);
 
-    /// <summary>Rejects the action the run waits on. <see cref="RunStateException"/> when it waits on nothing.</summary>
+    /// <summary>Rejects the action the run waits on; as <see cref="ApproveAsync"/>.</summary>
     [Alias("Reject")]
-    Task<RunSnapshot> RejectAsync(string? reason);
+    Task<RunSnapshot> RejectAsync(string? reason, string? idempotencyKey = null);
 
-    /// <summary>Records a user message in the journal; the agent sees it at its next step boundary.</summary>
+    /// <summary>
+    /// Records a user message in the journal; the agent sees it at its next step boundary. The same
+    /// <paramref name="idempotencyKey"/> again records nothing more.
+    /// </summary>
     [Alias("SendMessage")]
-    Task<RunSnapshot> SendMessageAsync(string message);
+    Task<RunSnapshot> SendMessageAsync(string message, string? idempotencyKey = null);
 
     /// <summary>
     /// A front end has live followers of this run: publish committed events on the run's stream until the

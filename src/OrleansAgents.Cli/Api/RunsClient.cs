@@ -73,9 +73,10 @@ public sealed class RunsClient : IDisposable
             body.Append(',').Append(JsonSerializer.Serialize(field)).Append(':').Append(JsonSerializer.Serialize(value));
         }
 
-        return SendAsync(
-            new HttpRequestMessage(HttpMethod.Post, RunPath(runId) + "/input") { Content = JsonContent(body.Append('}').ToString()) },
-            cancellationToken);
+        // One key for the command: the server applies it once, whichever of its tries gets through.
+        var request = new HttpRequestMessage(HttpMethod.Post, RunPath(runId) + "/input") { Content = JsonContent(body.Append('}').ToString()) };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        return SendAsync(request, cancellationToken);
     }
 
     /// <summary>

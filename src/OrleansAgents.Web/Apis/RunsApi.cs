@@ -16,6 +16,7 @@ public static partial class RunsApi
 {
     public const string StartRunsRateLimit = "start-runs";
     private const int MaxPage = 1000;
+    private const int MaxIdempotencyKey = 256;
 
     public static RouteGroupBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
@@ -25,7 +26,7 @@ public static partial class RunsApi
         runs.MapGet("/", ListAsync).WithSummary("The caller's runs, newest first");
         runs.MapGet("/{id}", GetAsync).WithSummary("A run");
         runs.MapPost("/{id}/cancel", CancelAsync).WithSummary("Cancel a run");
-        runs.MapPost("/{id}/input", InputAsync).WithSummary("Approve, reject, or send a message");
+        runs.MapPost("/{id}/input", InputAsync).WithSummary("Approve, reject, or send a message (idempotent by Idempotency-Key)");
         runs.MapGet("/{id}/events", EventsAsync).WithSummary("Committed events after a sequence number");
         return runs;
     }
@@ -136,15 +137,26 @@ public static partial class RunsApi
         var root = body.RootElement;
         var kind = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
         string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        string? key = null;
+        if (request.Headers.TryGetValue("Idempotency-Key", out var keys))
+        {
+            if (keys.ToString() is not { Length: > 0 and <= MaxIdempotencyKey } given)
+            {
+                return Problem(400, "Invalid Idempotency-Key", $"'Idempotency-Key' must be 1-{MaxIdempotencyKey} characters.");
+            }
+
+            key = given;
+        }
+
         var grain = grains.GetGrain<IAgentRunGrain>(id);
         RunSnapshot run;
         switch (kind)
         {
             case "approve":
-                run = await grain.ApproveAsync(Text("comment"));
+                run = await grain.ApproveAsync(Text("comment"), key);
                 break;
             case "reject":
-                run = await grain.RejectAsync(Text("reason"));
+                run = await grain.RejectAsync(Text("reason"), key);
                 break;
             case "message":
                 if (Text("message") is not { Length: > 0 and <= 16_384 } message)
@@ -152,7 +164,7 @@ public static partial class RunsApi
                     return Problem(400, "Invalid input", "'message' must be a non-empty string of at most 16384 characters.");
                 }
 
-                run = await grain.SendMessageAsync(message);
+                run = await grain.SendMessageAsync(message, key);
                 break;
             default:
                 return Problem(400, "Invalid input", "'kind' must be 'approve', 'reject' or 'message'.");

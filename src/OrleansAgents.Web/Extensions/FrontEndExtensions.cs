@@ -1,12 +1,10 @@
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Orleans.Configuration;
 using Orleans.Dashboard;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using OrleansAgents.Hosting;
-using OrleansAgents.Runs;
 using OrleansAgents.Web.Apis;
 using OrleansAgents.Web.Auth;
 using OrleansAgents.Web.Events;
@@ -20,12 +18,8 @@ public static class FrontEndExtensions
     /// <summary>A silo that joins the cluster but hosts no runs, plus the API's services.</summary>
     public static WebApplicationBuilder AddOrleansAgentsFrontEnd(this WebApplicationBuilder builder)
     {
-        builder.UseOrleans(silo =>
-        {
-            silo.AddOrleansAgentsSilo(builder.Configuration);
-            // Runs stay on worker silos: this silo does not offer the run grain class.
-            silo.Services.PostConfigure<GrainTypeOptions>(o => o.Classes.Remove(typeof(AgentRunGrain)));
-        });
+        // A member of the cluster that hosts no runs: it has no run grain class to host them with.
+        builder.UseOrleans(silo => silo.AddOrleansAgentsCluster(builder.Configuration));
 
         builder.AddOrleansAgentsTelemetry(
             metrics: m => m.AddAspNetCoreInstrumentation().AddPrometheusExporter(),

@@ -5,7 +5,7 @@ namespace OrleansAgents.Web.Infrastructure;
 
 /// <summary>
 /// Periodic clean-up: the stream PubSub rows of finished runs (one per run stream, never removed by
-/// Orleans), and, when <see cref="FrontEndOptions.EventRetention"/> is set, events and runs finished longer ago.
+/// Orleans). Retention of whole runs is the workers' (<c>OrleansAgents:Retention</c>).
 /// </summary>
 public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOptions<FrontEndOptions> options, ILogger<HousekeepingService> logger) : BackgroundService
 {
@@ -46,19 +46,6 @@ public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOp
             {
                 LogPubSubCleaned(logger, removed);
             }
-        }
-
-        if (options.Value.EventRetention is { } retention)
-        {
-            await using var expire = dataSource.CreateCommand(
-                """
-                WITH old AS (
-                    DELETE FROM oa_runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < now() - $1::interval
-                    RETURNING run_id)
-                DELETE FROM oa_run_events e USING old WHERE e.run_id = old.run_id
-                """);
-            expire.Parameters.AddWithValue(retention);
-            await expire.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 

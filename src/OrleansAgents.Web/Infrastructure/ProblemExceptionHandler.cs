@@ -13,7 +13,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         {
             InvalidRunRequestException => (StatusCodes.Status400BadRequest, "Invalid run request"),
             RunNotFoundException => (StatusCodes.Status404NotFound, "Run not found"),
-            RunConflictException => (StatusCodes.Status409Conflict, "Run ID already in use"),
+            RunConflictException => (StatusCodes.Status409Conflict, "Conflicting request"),
             RunStateException => (StatusCodes.Status409Conflict, "Not possible in the run's state"),
             JsonException => (StatusCodes.Status400BadRequest, "Malformed JSON"),
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Bad request"),

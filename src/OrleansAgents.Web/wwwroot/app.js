@@ -79,8 +79,9 @@ const session = {
   },
 };
 
-async function api(path, { method = 'GET', body } = {}) {
+async function api(path, { method = 'GET', body, idempotencyKey } = {}) {
   const headers = { Accept: 'application/json' };
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   if (session.key) headers.Authorization = `Bearer ${session.key}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
@@ -843,7 +844,8 @@ async function sendInput(body, button) {
   if (!state) return;
   button.disabled = true;
   try {
-    state.run = await api(`/api/runs/${encodeURIComponent(state.runId)}/input`, { method: 'POST', body });
+    // One key per action: a retried request is applied once.
+    state.run = await api(`/api/runs/${encodeURIComponent(state.runId)}/input`, { method: 'POST', body, idempotencyKey: crypto.randomUUID() });
     clearError();
     return true;
   } catch (error) {

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansAgents.Agents.Bench;
+using OrleansAgents.Agents.Chat;
+using OrleansAgents.Agents.VoiceAgentBuilder;
+using OrleansAgents.Models;
+using OrleansAgents.Models.Offline;
+
+namespace OrleansAgents.Agents;
+
+/// <summary>Registers the built-in agents and the model client they share.</summary>
+public static class AgentsServiceCollectionExtensions
+{
+    /// <summary>The model client (<c>OrleansAgents:Model</c>), <c>voice-agent-builder</c> and <c>bench</c>.</summary>
+    public static IServiceCollection AddBuiltInAgents(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => !o.IsOnline || Uri.TryCreate(o.Endpoint, UriKind.Absolute, out _), "OrleansAgents:Model:Endpoint must be an absolute URL.")
+            .ValidateOnStart();
+        services.AddSingleton<ModelClientFactory>();
+        services.AddOptions<VoiceAgentBuilderOptions>().BindConfiguration(VoiceAgentBuilderOptions.SectionName)
+            .Validate(o => o.MaxSteps is > 0 and <= 1000, "OrleansAgents:Agents:VoiceAgentBuilder:MaxSteps must be from 1 to 1000.")
+            .ValidateOnStart();
+        services.AddSingleton<IOfflinePlaybook, VoiceAgentBuilderPlaybook>();
+        services.AddSingleton<VoiceAgentTools>();
+
+        services.AddSingleton<IAgent, BenchAgent>();
+        services.AddChatAgent(VoiceAgentBuilderAgent.Create);
+        return services;
+    }
+}

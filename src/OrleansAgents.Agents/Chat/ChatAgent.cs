@@ -1,0 +1,295 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Agents.Chat;
+
+/// <summary>
+/// Runs a <see cref="ChatAgentDefinition"/> as journaled steps: each model call is one step (<c>model</c>),
+/// each tool call its own step (<c>tool:&lt;name&gt;</c>). The conversation is rebuilt from committed steps
+/// alone, so a resumed run sends the model exactly what it would have sent before the crash.
+/// </summary>
+public sealed class ChatAgent : IAgent
+{
+    public const string ModelStep = "model";
+    public const string ToolStepPrefix = "tool:";
+
+    private readonly ChatAgentDefinition _definition;
+    private readonly Dictionary<string, AgentTool> _tools;
+    private readonly ChatOptions _options;
+
+    public ChatAgent(ChatAgentDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        _definition = definition;
+        _tools = definition.Tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _options = new ChatOptions { Tools = [.. definition.Tools.Select(t => (AITool)t.Function)], ToolMode = ChatToolMode.Auto };
+        Version = definition.Version ?? ComputeVersion(definition);
+    }
+
+    public string Name => _definition.Name;
+
+    public string Version { get; }
+
+    public IReadOnlyList<string> SampleDocuments => _definition.SampleDocuments;
+
+    public void ValidateInput(JsonElement input) => _definition.ValidateInput(input);
+
+    public AgentDecision Decide(AgentContext context)
+    {
+        var steps = context.Steps;
+        var lastModel = LastModelStep(steps);
+        if (lastModel < 0)
+        {
+            var first = new JsonArray
+            {
+                Message("system", _definition.Instructions),
+                Message("user", _definition.UserMessage(context.Input)),
+            };
+            AddSteer(first, context.Messages, 0);
+            return ModelCall(first, context.Messages.Count);
+        }
+
+        var response = JsonNode.Parse(steps[lastModel].Result)!;
+        var calls = response["toolCalls"]?.AsArray() ?? [];
+        var toolStepsDone = steps.Count - lastModel - 1;
+        if (toolStepsDone < calls.Count)
+        {
+            if (AtLimit(steps) is { } limit)
+            {
+                return limit;
+            }
+
+            var call = calls[toolStepsDone]!;
+            var args = new JsonObject
+            {
+                ["callId"] = call["callId"]?.GetValue<string>(),
+                ["tool"] = call["name"]?.GetValue<string>(),
+                ["arguments"] = call["arguments"]?.DeepClone() ?? new JsonObject(),
+            };
+            return new AgentDecision.Next(ToolStepPrefix + call["name"]!.GetValue<string>(), args.ToJsonString());
+        }
+
+        var steerIncluded = JsonNode.Parse(steps[lastModel].Args)?["steer"]?.GetValue<int>() ?? 0;
+        var messages = new JsonArray();
+        for (var i = lastModel + 1; i < steps.Count; i++)
+        {
+            var result = JsonNode.Parse(steps[i].Result)!.AsObject();
+            var content = result["output"]?.ToJsonString() ?? Without(result, "callId", "tool").ToJsonString();
+            messages.Add(new JsonObject
+            {
+                ["role"] = "tool",
+                ["toolCallId"] = result["callId"]?.GetValue<string>(),
+                ["toolName"] = result["tool"]?.GetValue<string>(),
+                ["text"] = content,
+            });
+        }
+
+        AddSteer(messages, context.Messages, steerIncluded);
+        if (messages.Count == 0)
+        {
+            var text = response["text"]?.GetValue<string>() ?? "";
+            return new AgentDecision.Finish(_definition.Output?.Invoke(steps, text) ?? new JsonObject { ["text"] = text }.ToJsonString());
+        }
+
+        return AtLimit(steps) ?? (AgentDecision)ModelCall(messages, context.Messages.Count);
+    }
+
+    /// <summary>The run may take no further step: a final answer at the limit still finishes it.</summary>
+    private AgentDecision.Fail? AtLimit(IReadOnlyList<CommittedStep> steps) => steps.Count >= _definition.MaxSteps
+        ? new AgentDecision.Fail($"The run reached its limit of {_definition.MaxSteps} steps without a final answer from the model.")
+        : null;
+
+    public StepPolicy GetPolicy(StepPlan step)
+    {
+        if (step.Name == ModelStep)
+        {
+            return new StepPolicy { Timeout = _definition.ModelTimeout };
+        }
+
+        var name = step.Name[ToolStepPrefix.Length..];
+        var arguments = JsonNode.Parse(step.Args)?["arguments"]?.ToJsonString() ?? "{}";
+        return _tools.TryGetValue(name, out var tool)
+            ? new StepPolicy
+            {
+                RequiresApproval = tool.RequiresApproval,
+                SideEffects = tool.SideEffects,
+                Idempotent = tool.Idempotent,
+                Timeout = tool.Timeout ?? _definition.ToolTimeout,
+                Tool = name,
+                ToolArguments = arguments,
+                ApprovalQuestion = tool.ApprovalQuestion,
+            }
+            : new StepPolicy { Tool = name, ToolArguments = arguments };
+    }
+
+    /// <summary>Also the OpenAI client's HTTP failures: 408, 429, 5xx and lost connections.</summary>
+    public bool IsTransient(Exception exception) => exception switch
+    {
+        System.ClientModel.ClientResultException client => client.Status is 0 or 408 or 429 or >= 500,
+        _ => TransientFailures.IsTransient(exception) || (exception.InnerException is { } inner && IsTransient(inner)),
+    };
+
+    public Task<StepOutput> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken) =>
+        context.Step.Name == ModelStep
+            ? CallModelAsync(context, cancellationToken)
+            : CallToolAsync(context, cancellationToken);
+
+    public string SkippedResult(StepPlan step, string reason)
+    {
+        var args = JsonNode.Parse(step.Args);
+        return new JsonObject
+        {
+            ["callId"] = args?["callId"]?.GetValue<string>(),
+            ["tool"] = args?["tool"]?.GetValue<string>(),
+            ["rejected"] = true,
+            ["reason"] = reason,
+        }.ToJsonString();
+    }
+
+    private async Task<StepOutput> CallModelAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var messages = Conversation.Rebuild(context.Run.Steps, context.Step.Args);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in _definition.Model.GetStreamingResponseAsync(messages, _options, cancellationToken))
+        {
+            updates.Add(update);
+            if (update.Text is { Length: > 0 } text)
+            {
+                context.OnText?.Invoke(text);
+            }
+        }
+
+        var response = updates.ToChatResponse();
+        var calls = new JsonArray();
+        foreach (var call in response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>())
+        {
+            calls.Add(new JsonObject
+            {
+                ["callId"] = call.CallId,
+                ["name"] = call.Name,
+                ["arguments"] = JsonSerializer.SerializeToNode(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions),
+            });
+        }
+
+        var result = new JsonObject
+        {
+            ["text"] = response.Text,
+            ["toolCalls"] = calls,
+            ["finishReason"] = response.FinishReason?.Value,
+            ["model"] = response.ModelId,
+        };
+        var usage = response.Usage is { } u
+            ? new RunUsage(u.InputTokenCount ?? 0, u.OutputTokenCount ?? 0, u.TotalTokenCount ?? ((u.InputTokenCount ?? 0) + (u.OutputTokenCount ?? 0)))
+            : null;
+        return new StepOutput(result.ToJsonString(), usage);
+    }
+
+    private async Task<StepOutput> CallToolAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        using var doc = JsonDocument.Parse(context.Step.Args);
+        var root = doc.RootElement;
+        var callId = root.TryGetProperty("callId", out var id) ? id.GetString() : null;
+        var name = context.Step.Name[ToolStepPrefix.Length..];
+        var result = new JsonObject { ["callId"] = callId, ["tool"] = name };
+        if (!_tools.TryGetValue(name, out var tool))
+        {
+            result["error"] = $"There is no tool named '{name}'. Available tools: {string.Join(", ", _tools.Keys)}.";
+            return new StepOutput(result.ToJsonString());
+        }
+
+        var arguments = new AIFunctionArguments();
+        if (root.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in args.EnumerateObject())
+            {
+                arguments[property.Name] = property.Value.Clone();
+            }
+        }
+
+        arguments.Context = new Dictionary<object, object?>
+        {
+            [typeof(ToolCallContext)] = new ToolCallContext(context.Run.RunId, context.Step.Index, context.Run.Input, context.IdempotencyKey),
+        };
+
+        try
+        {
+            var value = await tool.Function.InvokeAsync(arguments, cancellationToken);
+            result["output"] = value switch
+            {
+                null => null,
+                JsonElement element => JsonNode.Parse(element.GetRawText()),
+                JsonNode node => node.DeepClone(),
+                _ => JsonSerializer.SerializeToNode(value, AIJsonUtilities.DefaultOptions),
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !IsTransient(ex))
+        {
+            // The model can act on a tool's error (fix its arguments, try another way): it is the tool's result.
+            result["error"] = ex.Message;
+        }
+
+        return new StepOutput(result.ToJsonString());
+    }
+
+    private AgentDecision.Next ModelCall(JsonArray messages, int steerCount) =>
+        new(ModelStep, new JsonObject
+        {
+            ["messages"] = messages,
+            ["tools"] = new JsonArray([.. _tools.Keys.Select(k => (JsonNode)k)]),
+            ["steer"] = steerCount,
+        }.ToJsonString());
+
+    private static void AddSteer(JsonArray messages, IReadOnlyList<string> steer, int from)
+    {
+        for (var i = from; i < steer.Count; i++)
+        {
+            messages.Add(Message("user", steer[i]));
+        }
+    }
+
+    private static JsonObject Message(string role, string text) => new() { ["role"] = role, ["text"] = text };
+
+    private static JsonObject Without(JsonObject source, params string[] names)
+    {
+        var copy = source.DeepClone().AsObject();
+        foreach (var name in names)
+        {
+            copy.Remove(name);
+        }
+
+        return copy;
+    }
+
+    private static int LastModelStep(IReadOnlyList<CommittedStep> steps)
+    {
+        for (var i = steps.Count - 1; i >= 0; i--)
+        {
+            if (steps[i].Name == ModelStep)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string ComputeVersion(ChatAgentDefinition definition)
+    {
+        var text = new StringBuilder()
+            .Append(definition.Name).Append('\n')
+            .Append(definition.Instructions).Append('\n')
+            .Append(definition.MaxSteps).Append('\n');
+        foreach (var tool in definition.Tools)
+        {
+            text.Append(tool.Name).Append('|').Append(tool.Function.Description).Append('|')
+                .Append(tool.Function.JsonSchema.GetRawText()).Append('|')
+                .Append(tool.RequiresApproval).Append(tool.SideEffects).Append(tool.Idempotent).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..12];
+    }
+}

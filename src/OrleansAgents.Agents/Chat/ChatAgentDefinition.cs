@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace OrleansAgents.Agents.Chat;
+
+/// <summary>
+/// A model-driven agent: instructions, a model and tools. Register one with
+/// <c>services.AddChatAgent(...)</c>; <see cref="ChatAgent"/> runs it as journaled steps.
+/// </summary>
+public sealed class ChatAgentDefinition
+{
+    public required string Name { get; init; }
+
+    /// <summary>
+    /// The definition's version, recorded in each run. Null: derived from the instructions, tools and
+    /// limits, so any change to them is a new version and runs in flight keep the one they started with.
+    /// </summary>
+    public string? Version { get; init; }
+
+    public required string Instructions { get; init; }
+
+    public required IChatClient Model { get; init; }
+
+    public IReadOnlyList<AgentTool> Tools { get; init; } = [];
+
+    /// <summary>The most steps (model and tool calls) a run may take; past it, the run fails.</summary>
+    public int MaxSteps { get; init; } = 40;
+
+    /// <summary>Per-attempt timeout of a model call; null for the run default.</summary>
+    public TimeSpan? ModelTimeout { get; init; }
+
+    /// <summary>Default per-attempt timeout of a tool call; null for the run default.</summary>
+    public TimeSpan? ToolTimeout { get; init; }
+
+    /// <summary>Checks a run's input; throw <see cref="Runs.InvalidRunRequestException"/> to refuse it.</summary>
+    public Action<JsonElement> ValidateInput { get; init; } = _ => { };
+
+    /// <summary>The user's first message, from the run's input.</summary>
+    public Func<JsonElement, string> UserMessage { get; init; } = input =>
+        input.ValueKind == JsonValueKind.String ? input.GetString()! : input.GetRawText();
+
+    /// <summary>Names of sample documents the agent's input may refer to.</summary>
+    public IReadOnlyList<string> SampleDocuments { get; init; } = [];
+
+    /// <summary>The run's output from its committed steps and the model's final text; null: <c>{ "text": ... }</c>.</summary>
+    public Func<IReadOnlyList<CommittedStep>, string, string>? Output { get; init; }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OrleansAgents.Agents.Chat;
+using OrleansAgents.Models;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Agents.VoiceAgentBuilder;
+
+/// <summary>
+/// <c>voice-agent-builder</c>: designs a voice AI agent from a request and a few documents. Input:
+/// <c>{ "request": "...", "documents": [ "clinic-faq.md" | { "name", "content" } ], "currentConfiguration"?: { } }</c>.
+/// Output: <c>{ "text", "configuration", "publicationId" }</c>.
+/// </summary>
+public static class VoiceAgentBuilderAgent
+{
+    public const string AgentName = "voice-agent-builder";
+    private const int MaxRequestChars = 4_000;
+    private const int MaxDocuments = 10;
+    private const int MaxDocumentChars = 100_000;
+
+    public const string Instructions = """
+        You design voice AI agents (phone receptionists) for small businesses.
+        Work in this order: list and read every document provided; inspect the live configuration;
+        record an implementation plan with write_plan; write the complete new configuration as JSON and
+        check it with validate_configuration; fix every reported error and validate again until it passes;
+        publish it with publish_configuration (a person approves this); tell the team with notify_team;
+        then report what changed in a few sentences. Never invent facts that are not in the documents.
+        """;
+
+    public static ChatAgentDefinition Create(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<VoiceAgentBuilderOptions>>().Value;
+        return new ChatAgentDefinition
+        {
+            Name = AgentName,
+            Instructions = Instructions,
+            Model = services.GetRequiredService<ModelClientFactory>().Create(),
+            Tools = services.GetRequiredService<VoiceAgentTools>().All(),
+            MaxSteps = options.MaxSteps,
+            ModelTimeout = options.ModelTimeout,
+            ToolTimeout = options.ToolTimeout,
+            ValidateInput = Validate,
+            UserMessage = input =>
+            {
+                var names = VoiceAgentTools.Documents(input).Select(d => d.Name);
+                return $"{input.GetProperty("request").GetString()}\n\nDocuments provided: {string.Join(", ", names)}.";
+            },
+            Output = Output,
+            SampleDocuments = VoiceAgentSamples.Documents,
+        };
+    }
+
+    private static void Validate(JsonElement input)
+    {
+        if (input.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidRunRequestException("voice-agent-builder takes an object: { \"request\": \"...\", \"documents\": [ ... ] }.");
+        }
+
+        if (!input.TryGetProperty("request", out var request) || request.ValueKind != JsonValueKind.String
+            || request.GetString()!.Trim().Length == 0 || request.GetString()!.Length > MaxRequestChars)
+        {
+            throw new InvalidRunRequestException($"'request' must be a non-empty string of at most {MaxRequestChars} characters.");
+        }
+
+        if (!input.TryGetProperty("documents", out var documents))
+        {
+            return;
+        }
+
+        if (documents.ValueKind != JsonValueKind.Array || documents.GetArrayLength() > MaxDocuments)
+        {
+            throw new InvalidRunRequestException($"'documents' must be an array of at most {MaxDocuments} items.");
+        }
+
+        foreach (var document in documents.EnumerateArray())
+        {
+            if (document.ValueKind == JsonValueKind.String)
+            {
+                if (!VoiceAgentSamples.Exists(document.GetString()!) || !VoiceAgentSamples.Documents.Contains(document.GetString()))
+                {
+                    throw new InvalidRunRequestException(
+                        $"Unknown sample document '{document.GetString()}'. Samples: {string.Join(", ", VoiceAgentSamples.Documents)}; or pass {{ \"name\", \"content\" }}.");
+                }
+            }
+            else if (document.ValueKind != JsonValueKind.Object
+                || !document.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0
+                || !document.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String
+                || content.GetString()!.Length > MaxDocumentChars)
+            {
+                throw new InvalidRunRequestException(
+                    $"Each document is a sample name or {{ \"name\": \"...\", \"content\": \"...\" }} with at most {MaxDocumentChars} characters.");
+            }
+        }
+    }
+
+    /// <summary>The final text, the last configuration that passed validation, and where it was published.</summary>
+    private static string Output(IReadOnlyList<CommittedStep> steps, string text)
+    {
+        JsonNode? configuration = null;
+        string? publicationId = null;
+        foreach (var step in steps)
+        {
+            var result = JsonNode.Parse(step.Result);
+            if (step.Name == ChatAgent.ToolStepPrefix + "validate_configuration" && result?["output"]?["valid"]?.GetValue<bool>() == true)
+            {
+                configuration = JsonNode.Parse(step.Args)?["arguments"]?["configuration"];
+            }
+            else if (step.Name == ChatAgent.ToolStepPrefix + "publish_configuration" && result?["output"]?["publicationId"] is { } id)
+            {
+                publicationId = id.GetValue<string>();
+            }
+        }
+
+        return new JsonObject { ["text"] = text, ["configuration"] = configuration?.DeepClone(), ["publicationId"] = publicationId }.ToJsonString();
+    }
+}

@@ -1,0 +1,118 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansAgents.Journal;
+using Orleans.Configuration;
+using Orleans.Dashboard;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace OrleansAgents.Hosting;
+
+/// <summary>
+/// Wiring every silo of the cluster shares, worker or front end: clustering, grain storage, reminders and
+/// streams on PostgreSQL, failure detection, the dashboard. Workers add runs on top (<c>AddOrleansAgentsRuns</c>).
+/// </summary>
+public static class ClusterSiloBuilderExtensions
+{
+    /// <summary>
+    /// Makes this silo a member of the OrleansAgents cluster on PostgreSQL (connection string
+    /// <c>ConnectionStrings:Postgres</c>).
+    /// </summary>
+    public static ISiloBuilder AddOrleansAgentsCluster(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var host = configuration.GetSection(ClusterHostOptions.SectionName).Get<ClusterHostOptions>() ?? new ClusterHostOptions();
+        Validator.ValidateObject(host, new ValidationContext(host), validateAllProperties: true);
+        // The Orleans providers open a pooled connection per query: skip the session reset on each return.
+        var connectionString = new NpgsqlConnectionStringBuilder(JournalServiceCollectionExtensions.GetConnectionString(configuration)) { NoResetOnClose = true }.ConnectionString;
+
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = host.ClusterId;
+            o.ServiceId = host.ServiceId;
+        });
+        if (!string.IsNullOrEmpty(host.SiloName))
+        {
+            silo.Configure<SiloOptions>(o => o.SiloName = host.SiloName);
+        }
+
+        silo.ConfigureEndpoints(AdvertisedAddress(host), host.SiloPort, host.GatewayPort, host.ListenOnAnyHostAddress);
+
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorage(OrleansAgentsNames.RunStorage, o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+            // Retention removes a run's header row, not just its payload.
+            o.DeleteStateOnClear = true;
+            // Plain JSON, readable from SQL: convert_from(payloadbinary, 'UTF8')::jsonb.
+            o.GrainStorageSerializer = new SystemTextJsonGrainStorageSerializer(
+                Options.Create(new SystemTextJsonGrainStorageSerializerOptions()));
+        });
+        silo.AddAdoNetGrainStorage(OrleansAgentsNames.PubSubStore, o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
+            o.ConnectionString = connectionString;
+        });
+        // Live delivery only (the journal is the record). The pulling agents poll every 100 ms by default,
+        // which would be most of the commit-to-client latency; 25 ms trades a little idle CPU for it.
+        silo.AddMemoryStreams(OrleansAgentsNames.StreamProvider, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+            o.GetQueueMsgsTimerPeriod = configuration.GetValue<TimeSpan?>("OrleansAgents:Runs:StreamPollPeriod") ?? TimeSpan.FromMilliseconds(25))));
+
+        // Fast failure detection for a small cluster (a killed silo is declared dead in about 1-2 s);
+        // every value can be overridden under Cluster:Membership.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+            o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+        });
+        silo.Services.Configure<ClusterMembershipOptions>(configuration.GetSection($"{ClusterHostOptions.SectionName}:Membership"));
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(5));
+        silo.Services.Configure<ReminderOptions>(configuration.GetSection($"{ClusterHostOptions.SectionName}:Reminders"));
+
+        silo.Services.AddOrleansAgentsDatabase(configuration);
+        silo.Services.TryAddSingleton(TimeProvider.System);
+
+        // The Orleans Dashboard must be registered on every silo; the front end serves it at /dashboard.
+        silo.AddDashboard();
+
+        // In a Kubernetes pod: silo name, address and cluster identity come from the pod (see deploy/k8s).
+        if (Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }
+            && configuration.GetValue($"{ClusterHostOptions.SectionName}:Kubernetes", true))
+        {
+            silo.UseKubernetesHosting();
+        }
+
+        return silo;
+    }
+
+    private static IPAddress AdvertisedAddress(ClusterHostOptions host)
+    {
+        if (!string.IsNullOrWhiteSpace(host.AdvertisedIP))
+        {
+            return IPAddress.TryParse(host.AdvertisedIP, out var address)
+                ? address
+                : throw new OptionsValidationException(ClusterHostOptions.SectionName, typeof(ClusterHostOptions), [$"Cluster:AdvertisedIP '{host.AdvertisedIP}' is not an IP address."]);
+        }
+
+        return Dns.GetHostAddresses(Dns.GetHostName())
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? IPAddress.Loopback;
+    }
+}

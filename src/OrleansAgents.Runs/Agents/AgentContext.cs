@@ -1,0 +1,14 @@
+using System.Text.Json;
+
+namespace OrleansAgents.Agents;
+
+/// <summary>The run as an agent sees it.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Input">The run's input.</param>
+/// <param name="Steps">Committed steps, in order.</param>
+/// <param name="Messages">Steer messages sent to the run, in order.</param>
+public sealed record AgentContext(string RunId, JsonElement Input, IReadOnlyList<CommittedStep> Steps, IReadOnlyList<string> Messages)
+{
+    /// <summary>What the run's idempotency keys start with: <c>runId:incarnation</c>, so a run under a reused ID never repeats an old run's keys.</summary>
+    public string IdempotencyPrefix { get; init; } = RunId;
+}

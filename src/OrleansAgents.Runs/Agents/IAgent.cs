@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace OrleansAgents.Agents;
+
+/// <summary>
+/// An agent: a deterministic planner over the run's committed steps, and the code that executes a step.
+/// The run grain journals every step, so <see cref="Decide"/> only ever sees committed results and a
+/// step body runs again only if it was cut off before its result was committed.
+/// </summary>
+public interface IAgent
+{
+    /// <summary>The name runs use to pick the agent.</summary>
+    string Name { get; }
+
+    /// <summary>The definition's version, recorded in the run; a run resumes with the version it started with.</summary>
+    string Version { get; }
+
+    /// <summary>Names of sample documents the agent's input may refer to (shown by the page and <c>GET /api/agents</c>).</summary>
+    IReadOnlyList<string> SampleDocuments => [];
+
+    /// <summary>Rejects input the agent cannot run, with <see cref="Runs.InvalidRunRequestException"/>.</summary>
+    void ValidateInput(JsonElement input);
+
+    /// <summary>What comes next, from the input and the committed steps alone. Must be deterministic.</summary>
+    AgentDecision Decide(AgentContext context);
+
+    /// <summary>
+    /// How the run grain treats a step before and around its execution: approval, side effects,
+    /// idempotency, timeout and attempts.
+    /// </summary>
+    StepPolicy GetPolicy(StepPlan step) => StepPolicy.Default;
+
+    /// <summary>Whether a step's failure is worth another attempt (the model client's own error types, say).</summary>
+    bool IsTransient(Exception exception) => Runs.TransientFailures.IsTransient(exception);
+
+    /// <summary>Executes one step. Returns its result as JSON text and the model tokens it used.</summary>
+    Task<StepOutput> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken);
+
+    /// <summary>The result committed for a step a person decided not to run.</summary>
+    string SkippedResult(StepPlan step, string reason) =>
+        $$"""{"rejected":true,"reason":{{JsonSerializer.Serialize(reason)}}}""";
+}

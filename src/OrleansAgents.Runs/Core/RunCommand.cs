@@ -1,0 +1,44 @@
+using OrleansAgents.Agents;
+
+namespace OrleansAgents.Runs.Core;
+
+/// <summary>What a run is asked to record: by a caller (start, cancel, steer, answer) or by its own loop.</summary>
+internal abstract record RunCommand
+{
+    private RunCommand() { }
+
+    /// <summary>Accept the run: <c>run.started</c> and its first decision.</summary>
+    public sealed record Start(RunHeader Header, string Activation) : RunCommand;
+
+    /// <summary>This activation takes an unfinished run over.</summary>
+    public sealed record Resume(string Activation, string Silo) : RunCommand;
+
+    /// <summary>The run cannot go on (its agent is gone, its journal cannot be explained).</summary>
+    public sealed record Fail(string Error) : RunCommand;
+
+    public sealed record Cancel(string? Reason) : RunCommand;
+
+    /// <summary>A steer message; <paramref name="Key"/> makes a retried one apply once.</summary>
+    public sealed record Steer(string Message, string Key) : RunCommand;
+
+    /// <summary>Approve or reject what the run waits on; <paramref name="Key"/> makes a retried one apply once.</summary>
+    public sealed record Answer(bool Approved, string? Text, string Key) : RunCommand;
+
+    /// <summary>Decide the next step when none is pending (a journal that stopped between a result and its decision).</summary>
+    public sealed record Continue : RunCommand;
+
+    /// <summary>The gate asks a person about the pending step.</summary>
+    public sealed record Ask(InputRequest Request) : RunCommand;
+
+    /// <summary>The gate records that a tool with side effects is about to run.</summary>
+    public sealed record RecordIntent(int Step, string Tool) : RunCommand;
+
+    /// <summary>An attempt of the pending step failed transiently; another follows after a backoff.</summary>
+    public sealed record RecordRetry(int Step, int Attempt, string Error, double DelayMs) : RunCommand;
+
+    /// <summary>The pending step failed for good.</summary>
+    public sealed record FailStep(int Step, string Error) : RunCommand;
+
+    /// <summary>The result of a step, with the decision that follows it.</summary>
+    public sealed record Complete(StepPlan Step, StepOutput Output, double DurationMs) : RunCommand;
+}

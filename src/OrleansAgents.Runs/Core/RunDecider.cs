@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using OrleansAgents.Agents;
+
+namespace OrleansAgents.Runs.Core;
+
+/// <summary>
+/// The run's state machine, decide half: state + command → the events to commit (or why none). Pure: the
+/// same state and command always give the same decision, so a commit that lost a race is simply decided
+/// again against the state that won. The evolve half is <see cref="RunState.Apply"/>.
+/// </summary>
+internal static class RunDecider
+{
+    public static RunDecision Decide(RunState state, RunCommand command, RunPlanner planner) => command switch
+    {
+        RunCommand.Start start => state.Started || state.IsTerminal
+            ? RunDecision.Done
+            : RunDecision.Commit(EventDraft.RunStarted(start.Header, start.Activation), Next(state, state.Steps, state.Usage, planner)),
+        RunCommand.Resume resume => !state.Started || state.IsTerminal || state.IsWaiting || state.Fault is not null
+            ? RunDecision.Done
+            : RunDecision.Commit(EventDraft.RunResumed(state.Pending?.Index, resume.Silo, resume.Activation)),
+        RunCommand.Fail fail => state.IsTerminal
+            ? RunDecision.Done
+            : RunDecision.Commit(EventDraft.RunFailed(fail.Error, state.Pending?.Index, state.Steps.Count, state.Usage)),
+        RunCommand.Cancel cancel => state.IsTerminal
+            ? RunDecision.Done
+            : RunDecision.Commit(EventDraft.RunCancelled(cancel.Reason, state.Steps.Count, state.Usage)),
+        RunCommand.Steer steer => state.IsSameCommand(steer.Key, RunEventTypes.InputMessage, steer.Message) switch
+        {
+            true => RunDecision.Done,
+            false => RunDecision.KeyReused(steer.Key),
+            null when state.IsTerminal => RunDecision.Refused("has finished; it takes no more messages"),
+            null => RunDecision.Commit(EventDraft.InputMessage(steer.Message, steer.Key)),
+        },
+        RunCommand.Answer answer => Answer(state, answer),
+        RunCommand.Continue => state.Pending is not null || !state.Started || state.IsTerminal || state.Fault is not null
+            ? RunDecision.Done
+            : RunDecision.Commit(Next(state, state.Steps, state.Usage, planner)),
+        RunCommand.Ask ask => IsPending(state, ask.Request.Step) && !state.IsWaiting
+            ? RunDecision.Commit(EventDraft.InputRequested(ask.Request))
+            : RunDecision.Stale,
+        RunCommand.RecordIntent intent => IsPending(state, intent.Step) && state.Gate is not (StepGate.IntentOpen or StepGate.Requested)
+            ? RunDecision.Commit(EventDraft.ToolIntent(planner.KeyPrefix, intent.Step, intent.Tool))
+            : RunDecision.Stale,
+        RunCommand.RecordRetry retry => IsPending(state, retry.Step) && !state.IsWaiting
+            ? RunDecision.Commit(EventDraft.StepRetrying(retry.Step, retry.Attempt, retry.Error, retry.DelayMs))
+            : RunDecision.Stale,
+        RunCommand.FailStep failStep => IsPending(state, failStep.Step) && !state.IsWaiting
+            ? RunDecision.Commit(EventDraft.RunFailed(failStep.Error, failStep.Step, state.Steps.Count, state.Usage))
+            : RunDecision.Stale,
+        RunCommand.Complete complete => Complete(state, complete, planner),
+        _ => throw new UnreachableException(),
+    };
+
+    private static bool IsPending(RunState state, int step) => state.Pending?.Index == step && state.Fault is null && !state.IsTerminal;
+
+    private static RunDecision Answer(RunState state, RunCommand.Answer answer)
+    {
+        var type = answer.Approved ? RunEventTypes.InputApproved : RunEventTypes.InputRejected;
+        return state.IsSameCommand(answer.Key, type, answer.Text) switch
+        {
+            true => RunDecision.Done,
+            false => RunDecision.KeyReused(answer.Key),
+            null when state.IsWaiting && state.Request is { } request =>
+                RunDecision.Commit(EventDraft.InputDecided(answer.Approved, request.Step, answer.Text, answer.Key)),
+            null => RunDecision.Refused($"is {state.Status.ToString().ToLowerInvariant()}, not waiting for input"),
+        };
+    }
+
+    private static RunDecision Complete(RunState state, RunCommand.Complete complete, RunPlanner planner)
+    {
+        // Only the pending step's result counts, and only while nobody is asked about it: a result from an
+        // activation that lost a race, or from before a reload, is dropped.
+        if (!IsPending(state, complete.Step.Index) || state.IsWaiting)
+        {
+            return RunDecision.Stale;
+        }
+
+        var step = new CommittedStep(complete.Step.Index, complete.Step.Name, complete.Output.Result, state.Pending!.Args);
+        var usage = complete.Output.Usage;
+        return RunDecision.Commit(
+            EventDraft.StepCompleted(step, complete.DurationMs, usage),
+            Next(state, state.Steps.Append(step), state.Usage.Add(usage), planner));
+    }
+
+    /// <summary>The agent's next move as the event that records it.</summary>
+    private static EventDraft Next(RunState state, AppendOnlyList<CommittedStep> steps, RunUsage usage, RunPlanner planner) =>
+        planner.Next(steps, state.Messages) switch
+        {
+            AgentDecision.Next next => EventDraft.StepStarted(planner.KeyPrefix, new StepPlan(steps.Count, next.Name, next.Args)),
+            AgentDecision.Finish finish => EventDraft.RunSucceeded(finish.Output, steps.Count, usage),
+            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null, steps.Count, usage),
+            _ => throw new UnreachableException(),
+        };
+}

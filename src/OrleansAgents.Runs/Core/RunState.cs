@@ -1,0 +1,218 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using OrleansAgents.Agents;
+
+namespace OrleansAgents.Runs.Core;
+
+/// <summary>
+/// A run as its journal tells it, and nothing else: the one fold of the run's state machine
+/// (<see cref="Apply"/>: state + event → state). Immutable; no I/O. The grain keeps the current state,
+/// replays it from the journal on activation, and applies each commit's events once they are durable.
+/// </summary>
+internal sealed record RunState
+{
+    public static readonly RunState Empty = new();
+
+    /// <summary>The sequence number of the last event applied.</summary>
+    public long LastSeq { get; init; }
+
+    /// <summary>When the last event was committed.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Whether <c>run.started</c> is in the journal.</summary>
+    public bool Started { get; init; }
+
+    /// <summary>Committed steps, in order.</summary>
+    public AppendOnlyList<CommittedStep> Steps { get; init; } = AppendOnlyList<CommittedStep>.Empty;
+
+    /// <summary>Steer messages, in order.</summary>
+    public ImmutableList<string> Messages { get; init; } = [];
+
+    /// <summary>Idempotency keys of the commands applied so far, each with a fingerprint of its command.</summary>
+    public ImmutableDictionary<string, string> CommandKeys { get; init; } = ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Model tokens of the committed steps (of the whole run, once ended).</summary>
+    public RunUsage Usage { get; init; } = RunUsage.Zero;
+
+    /// <summary>The step durably started and not yet completed: the one to run (again) next.</summary>
+    public StepPlan? Pending { get; init; }
+
+    /// <summary>Where the pending step stands between its start and its result.</summary>
+    public StepGate Gate { get; init; }
+
+    /// <summary>The open request while <see cref="Gate"/> is <see cref="StepGate.Requested"/>.</summary>
+    public InputRequest? Request { get; init; }
+
+    /// <summary>Whether a person approved the pending step (it needs asking no more).</summary>
+    public bool Approved { get; init; }
+
+    /// <summary>Why a person rejected the pending step, once <see cref="Gate"/> is <see cref="StepGate.Rejected"/>.</summary>
+    public string? RejectionReason { get; init; }
+
+    /// <summary>Failed attempts of the pending step so far (committed, so a restart does not reset them).</summary>
+    public int FailedAttempts { get; init; }
+
+    /// <summary>How the run ended, once it has.</summary>
+    public RunOutcome? Outcome { get; init; }
+
+    /// <summary>The first event this fold could not explain: the run fails with it instead of going on.</summary>
+    public string? Fault { get; init; }
+
+    /// <summary>Committed steps, also for a run known only by its terminal event.</summary>
+    public int StepCount => Outcome?.Steps ?? Steps.Count;
+
+    public bool IsTerminal => Outcome is not null;
+
+    public bool IsWaiting => Gate == StepGate.Requested && !IsTerminal;
+
+    public RunStatus Status => Outcome?.Status ?? (IsWaiting ? RunStatus.WaitingForInput : Started ? RunStatus.Running : RunStatus.Pending);
+
+    /// <summary>A finished run, known from its last (terminal) event alone: no need to read its history.</summary>
+    public static RunState Ended(RunEvent terminal) => Empty.Apply(terminal.Seq, EventDraft.FromStored(terminal), terminal.At) with { Started = true };
+
+    /// <summary>The state a journal describes. Never throws: what it cannot explain becomes <see cref="Fault"/>.</summary>
+    public static RunState Replay(IEnumerable<RunEvent> events)
+    {
+        var state = Empty;
+        foreach (var stored in events)
+        {
+            EventDraft draft;
+            try
+            {
+                draft = EventDraft.FromStored(stored);
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+            {
+                state = state.Faulted(stored.Seq, stored.Type, $"its data cannot be read ({ex.Message})", stored.At);
+                continue;
+            }
+
+            state = stored.Seq == state.LastSeq + 1
+                ? state.Apply(stored.Seq, draft, stored.At)
+                : state.Faulted(stored.Seq, stored.Type, $"it follows seq {state.LastSeq}", stored.At);
+        }
+
+        return state;
+    }
+
+    /// <summary>The state after one more event. Pure; an event that does not fit becomes <see cref="Fault"/>.</summary>
+    public RunState Apply(long seq, EventDraft e, DateTimeOffset at)
+    {
+        if (IsTerminal)
+        {
+            return Faulted(seq, e.Type, "the run had already ended", at);
+        }
+
+        if (RunEventTypes.IsTerminal(e.Type))
+        {
+            var status = e.Type switch
+            {
+                RunEventTypes.RunSucceeded => RunStatus.Succeeded,
+                RunEventTypes.RunFailed => RunStatus.Failed,
+                _ => RunStatus.Cancelled,
+            };
+            return this with
+            {
+                LastSeq = seq,
+                UpdatedAt = at,
+                Pending = null,
+                Gate = StepGate.None,
+                Request = null,
+                Outcome = new RunOutcome(status, e.Output, e.Text, e.StepCount ?? Steps.Count),
+                Usage = Steps.Count == 0 && e.Usage is { } total ? total : Usage,
+            };
+        }
+
+        if (Fault is not null)
+        {
+            return this with { LastSeq = seq, UpdatedAt = at }; // nothing more is interpreted until the run fails
+        }
+
+        var next = this with { LastSeq = seq, UpdatedAt = at };
+        switch (e.Type)
+        {
+            case RunEventTypes.RunStarted:
+                return Started ? Faulted(seq, e.Type, "the run had already started", at) : next with { Started = true };
+            case RunEventTypes.RunResumed:
+                return next;
+            case RunEventTypes.InputMessage:
+                return next with { Messages = Messages.Add(e.Text ?? ""), CommandKeys = WithKey(e) };
+        }
+
+        if (!Started)
+        {
+            return Faulted(seq, e.Type, "the run had not started", at);
+        }
+
+        if (e.Started is { } plan)
+        {
+            return Pending is not null || plan.Index != Steps.Count
+                ? Faulted(seq, e.Type, $"step {plan.Index} cannot start after {Steps.Count} steps{(Pending is null ? "" : $" with step {Pending.Index} pending")}", at)
+                : next with { Pending = plan, Gate = StepGate.None, Request = null, Approved = false, RejectionReason = null, FailedAttempts = 0 };
+        }
+
+        if (e.Completed is { } step)
+        {
+            return Pending is not { } pending || pending.Index != step.Index
+                ? Faulted(seq, e.Type, $"step {step.Index} was not the pending step", at)
+                : next with
+                {
+                    Steps = Steps.Append(step with { Args = pending.Args }),
+                    Usage = Usage.Add(e.Usage),
+                    Pending = null,
+                    Gate = StepGate.None,
+                    Request = null,
+                    Approved = false,
+                    RejectionReason = null,
+                    FailedAttempts = 0,
+                };
+        }
+
+        if (e.Type is not (RunEventTypes.ToolIntent or RunEventTypes.StepRetrying or RunEventTypes.InputRequested
+            or RunEventTypes.InputApproved or RunEventTypes.InputRejected))
+        {
+            return Faulted(seq, e.Type, "this version of the run does not know the event type", at);
+        }
+
+        if (Pending is not { } current || (e.Step is { } index && index != current.Index))
+        {
+            return Faulted(seq, e.Type, $"step {e.Step} is not the pending step", at);
+        }
+
+        return e.Type switch
+        {
+            RunEventTypes.ToolIntent => next with { Gate = StepGate.IntentOpen },
+            RunEventTypes.StepRetrying => next with { FailedAttempts = FailedAttempts + 1 },
+            RunEventTypes.InputRequested => IsWaiting
+                ? Faulted(seq, e.Type, "the run was already waiting", at)
+                : next with { Gate = StepGate.Requested, Request = e.Request },
+            _ when !IsWaiting => Faulted(seq, e.Type, "the run was not waiting for input", at),
+            RunEventTypes.InputApproved => next with
+            {
+                Gate = StepGate.Approved,
+                Approved = Approved || Request?.Kind == InputRequestKinds.Approval,
+                Request = null,
+                CommandKeys = WithKey(e),
+            },
+            _ => next with { Gate = StepGate.Rejected, RejectionReason = e.Text, Request = null, CommandKeys = WithKey(e) },
+        };
+    }
+
+    /// <summary>The same command (type and text) as a key first recorded? Null when the key is new.</summary>
+    public bool? IsSameCommand(string key, string type, string? text) =>
+        CommandKeys.TryGetValue(key, out var fingerprint) ? fingerprint == Fingerprint(type, text) : null;
+
+    private ImmutableDictionary<string, string> WithKey(EventDraft e) =>
+        e.Key is { } key ? CommandKeys.SetItem(key, Fingerprint(e.Type, e.Text)) : CommandKeys;
+
+    private static string Fingerprint(string type, string? text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{type}\n{text}")))[..16];
+
+    private RunState Faulted(long seq, string type, string reason, DateTimeOffset at) => this with
+    {
+        LastSeq = seq,
+        UpdatedAt = at,
+        Fault = Fault ?? $"seq {seq} ({type}): {reason}",
+    };
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using OrleansAgents.Journal;
+using OrleansAgents.Runs.Core;
+using OrleansAgents.Telemetry;
+
+namespace OrleansAgents.Runs.Engine;
+
+/// <summary>
+/// Commits a run's decisions, one at a time, and holds the state they lead to. A commit states what it
+/// expects: its events take the next sequence numbers, so it lands only if no other commit came first;
+/// the decision itself was taken against the state it expects (the pending step, the open request). A
+/// commit that collides reloads the journal and reports the conflict: the caller decides again against
+/// the state that won, and a result that is stale there is dropped.
+/// </summary>
+internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvider time, ILogger logger) : IDisposable
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private RunStatus _rowStatus; // what this activation last wrote to the runs table (None: nothing yet)
+
+    /// <summary>The run as its committed journal tells it.</summary>
+    public RunState State { get; private set; } = RunState.Empty;
+
+    /// <summary>Called with each commit's events, in commit order, once they are durable.</summary>
+    public Action<IReadOnlyList<NewEvent>>? Committed { get; set; }
+
+    public void Load(RunState state) => State = state;
+
+    /// <summary>Waits for the commit in flight, if any: the state then includes it.</summary>
+    public async Task SettleAsync()
+    {
+        await _lock.WaitAsync();
+        _lock.Release();
+    }
+
+    /// <summary>Decides the command against the current state and commits what it decides.</summary>
+    public async Task<CommitOutcome> CommitAsync(RunCommand command, RunPlanner planner)
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            var decision = RunDecider.Decide(State, command, planner);
+            if (decision.Kind != RunDecisionKind.Commit)
+            {
+                return new CommitOutcome(decision, Committed: false);
+            }
+
+            // PostgreSQL keeps microseconds: hold the same instant in memory as in the table.
+            var now = time.GetUtcNow();
+            now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+            var drafts = decision.Events;
+            var events = new NewEvent[drafts.Count];
+            var next = State;
+            for (var i = 0; i < drafts.Count; i++)
+            {
+                events[i] = new NewEvent(State.LastSeq + 1 + i, drafts[i].Type, now, drafts[i].Data);
+                next = next.Apply(events[i].Seq, drafts[i], now);
+            }
+
+            var queued = Stopwatch.GetTimestamp();
+            try
+            {
+                await journal.CommitAsync(new JournalCommit(host.RunId, events, RowFor(next, now)));
+                AgentsTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(queued).TotalMilliseconds);
+            }
+            catch (JournalConflictException ex)
+            {
+                Log.CommitConflict(logger, host.RunId, events[0].Seq, ex);
+                await ReloadLockedAsync();
+                return new CommitOutcome(decision, Committed: false, Conflicted: true);
+            }
+
+            State = next;
+            _rowStatus = next.Status;
+            Committed?.Invoke(events);
+            return new CommitOutcome(decision, Committed: true);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Reads the journal again (after a conflict, or to pick up another activation's commits).</summary>
+    public async Task ReloadAsync()
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            await ReloadLockedAsync();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task ReloadLockedAsync()
+    {
+        State = RunState.Replay(await journal.ReadAllAsync(host.RunId));
+        _rowStatus = RunStatus.None; // another activation may have written the row: write it again with the next commit
+    }
+
+    /// <summary>
+    /// The runs table follows status and silo changes; per-step progress lives in the journal only, so a
+    /// step costs its event rows and nothing else.
+    /// </summary>
+    private RunRow? RowFor(RunState next, DateTimeOffset now)
+    {
+        if (next.Status == _rowStatus)
+        {
+            return null;
+        }
+
+        var header = host.Header;
+        return new RunRow(host.RunId, header.Owner, header.Agent, header.AgentVersion, next.Status, header.CreatedAt, now,
+            next.LastSeq, next.StepCount, host.Silo, next.Usage.TotalTokens);
+    }
+
+    public void Dispose() => _lock.Dispose();
+}

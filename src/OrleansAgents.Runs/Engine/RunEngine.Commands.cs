@@ -1,0 +1,140 @@
+using OrleansAgents.Journal;
+using OrleansAgents.Runs.Core;
+
+namespace OrleansAgents.Runs.Engine;
+
+/// <summary>Commands from callers: cancel, answer, steer; each decided against the committed state and committed once.</summary>
+internal sealed partial class RunEngine
+{
+    /// <summary>
+    /// Cancels the run and answers once <c>run.cancelled</c> is committed (or the run had ended): through
+    /// conflicts and outages the cancel is tried until it lands, so an answered cancel is a durable one.
+    /// </summary>
+    public async Task<RunSnapshot> CancelAsync(string? reason)
+    {
+        EnsureExists();
+        if (State.IsTerminal)
+        {
+            return Snapshot();
+        }
+
+        var cancelling = _cancelling ??= CancelUntilCommittedAsync(reason);
+        CancelStep();
+        await cancelling;
+        return Snapshot();
+    }
+
+    public Task<RunSnapshot> AnswerAsync(bool approved, string? text, string? idempotencyKey) =>
+        CommandAsync(new RunCommand.Answer(approved, text, idempotencyKey ?? NewKey()));
+
+    public Task<RunSnapshot> SteerAsync(string message, string? idempotencyKey) =>
+        CommandAsync(new RunCommand.Steer(message, idempotencyKey ?? NewKey()));
+
+    private async Task<RunSnapshot> CommandAsync(RunCommand command)
+    {
+        EnsureExists();
+
+        // The request may be stored (and seen by the caller) while its commit is still being applied here.
+        await _committer.SettleAsync();
+        var outcome = await CommitCommandAsync(command);
+        switch (outcome.Decision.Kind)
+        {
+            case RunDecisionKind.Refused:
+                throw new RunStateException($"Run '{RunId}' {outcome.Decision.Reason}.");
+            case RunDecisionKind.KeyReused:
+                throw new RunConflictException(outcome.Decision.Reason!);
+        }
+
+        if (outcome.Committed && command is RunCommand.Answer answer)
+        {
+            Log.InputDecided(_logger, RunId, State.Pending?.Index ?? -1, answer.Approved);
+        }
+
+        StartLoop();
+        return Snapshot();
+    }
+
+    /// <summary>Commits a command, deciding it again after each conflict (the state that won may change the answer).</summary>
+    private async Task<CommitOutcome> CommitCommandAsync(RunCommand command)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var outcome = await CommitAsync(command);
+            if (!outcome.Conflicted)
+            {
+                return outcome;
+            }
+
+            if (attempt == MaxCommandAttempts)
+            {
+                throw new RunStateException($"Run '{RunId}' kept changing while this was recorded; read it and try again.");
+            }
+        }
+    }
+
+    private async Task<CommitOutcome> CommitAsync(RunCommand command)
+    {
+        if (_cancelling is not null && command is not RunCommand.Cancel)
+        {
+            return new CommitOutcome(RunDecision.Refused("is being cancelled"), Committed: false);
+        }
+
+        var outcome = await _committer.CommitAsync(command, _planner ?? throw new InvalidOperationException($"Run '{RunId}' is not loaded."));
+        if (State.IsTerminal && !_ended)
+        {
+            _ended = true;
+            await _keepAlive.StopAsync();
+            if (State.Status == RunStatus.Succeeded)
+            {
+                Log.RunSucceeded(_logger, RunId, State.StepCount);
+            }
+        }
+
+        return outcome;
+    }
+
+    private async Task CancelUntilCommittedAsync(string? reason)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!(await CommitAsync(new RunCommand.Cancel(reason))).Conflicted)
+                    {
+                        Log.RunCancelled(_logger, RunId);
+                        return; // committed, or the run had ended meanwhile
+                    }
+                }
+                catch (JournalUnavailableException ex)
+                {
+                    Log.CancelDeferred(_logger, RunId, ex.Message);
+                    await Task.Delay(delay, _time);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                }
+
+                if (_deactivating)
+                {
+                    throw new RunStateException($"Run '{RunId}' moved before its cancel was recorded; cancel it again.");
+                }
+            }
+        }
+        catch
+        {
+            // Not recorded, so not answered: the run goes on until a cancel lands.
+            _cancelling = null;
+            StartLoop();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Cancels the step in flight. Synchronously: the step's continuations are queued as turns of this
+    /// activation right here, never run from the thread pool next to it.
+    /// </summary>
+    private void CancelStep() => _stepCancellation.Cancel();
+
+    private string NewKey() => $"auto-{_random.NextInt64():x16}";
+}

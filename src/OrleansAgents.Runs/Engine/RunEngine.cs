@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using OrleansAgents.Agents;
+using OrleansAgents.Runs.Core;
+using OrleansAgents.Telemetry;
+
+namespace OrleansAgents.Runs.Engine;
+
+/// <summary>
+/// One activation's life of a run, without Orleans: what the grain's methods do (here, and the callers'
+/// commands in <c>RunEngine.Commands.cs</c>, retention in <c>RunEngine.Retention.cs</c>) and the step loop
+/// (<c>RunEngine.Loop.cs</c>). The state machine (<see cref="RunDecider"/>, <see cref="RunState"/>) says what
+/// to record; the committer records it; the executor runs steps; the publisher and the keep-alive follow.
+/// Tests drive it with a simulated journal and host, a fake clock and seeded faults.
+/// </summary>
+internal sealed partial class RunEngine : IDisposable
+{
+    private const int MaxCommandAttempts = 10;
+
+    private readonly IRunHost _host;
+    private readonly IRunJournal _journal;
+    private readonly IAgentSource _agents;
+    private readonly RunOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Random _random;
+    private readonly RunCommitter _committer;
+    private readonly StepExecutor _executor;
+    private readonly LivePublisher _publisher;
+    private readonly KeepAlive _keepAlive;
+    private RunPlanner? _planner;
+    private CancellationTokenSource _stepCancellation = new();
+    private Task _loop = Task.CompletedTask;
+    private Task? _cancelling;
+    private bool _deactivating;
+    private bool _ended;
+    private bool _poisoned;
+
+    public RunEngine(IRunHost host, IRunJournal journal, IAgentSource agents, RunOptions options, TimeProvider time, ILogger logger, Random? random = null)
+    {
+        _host = host;
+        _journal = journal;
+        _agents = agents;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _random = random ?? Random.Shared;
+        _committer = new RunCommitter(host, journal, time, logger);
+        _executor = new StepExecutor(options, time, _random);
+        _publisher = new LivePublisher(host, time, logger);
+        _keepAlive = new KeepAlive(host, options, logger);
+        _committer.Committed = _publisher.Publish;
+    }
+
+    /// <summary>The run as its committed journal tells it.</summary>
+    public RunState State => _committer.State;
+
+    private string RunId => _host.RunId;
+
+    private bool Exists => _host.HeaderExists && !_host.Header.Expired;
+
+    /// <summary>Loads the run: a finished run from its last event alone; an unfinished one resumes.</summary>
+    public async Task ActivateAsync()
+    {
+        if (!_host.HeaderExists)
+        {
+            return;
+        }
+
+        if (_host.Header.Expired)
+        {
+            await CompleteExpiryAsync(); // retention was cut off mid-way: finish it
+            return;
+        }
+
+        if (await _journal.ReadLastAsync(RunId) is { } last && RunEventTypes.IsTerminal(last.Type))
+        {
+            _committer.Load(RunState.Ended(last));
+            _ended = true;
+            return;
+        }
+
+        await ResumeAsync();
+    }
+
+    /// <summary>Stops the loop; an unfinished run that is let go for any reason but shutdown is woken again.</summary>
+    public async Task DeactivateAsync(bool shuttingDown, CancellationToken cancellationToken)
+    {
+        _deactivating = true;
+        _keepAlive.Dispose();
+        CancelStep();
+        await Task.WhenAny(_loop, Task.Delay(_options.DeactivationDrainTimeout, _time, cancellationToken));
+        if (Exists && !State.IsTerminal && !State.IsWaiting && _cancelling is null && !_poisoned && !shuttingDown)
+        {
+            _host.ScheduleReactivation();
+        }
+    }
+
+    public async Task<RunSnapshot> StartAsync(StartRunRequest request)
+    {
+        var hash = RunRequests.Hash(request);
+        if (Exists)
+        {
+            var existing = _host.Header;
+            if (existing.RequestHash != hash)
+            {
+                throw new RunConflictException(
+                    $"Run '{RunId}' already exists with a different request (agent '{existing.Agent}', owner '{existing.Owner}').");
+            }
+
+            if (!State.Started && _loop.IsCompleted)
+            {
+                await ResumeAsync(); // accepted before, but its first commit never landed: the caller's retry completes it
+            }
+
+            return Snapshot();
+        }
+
+        if (_host.HeaderExists)
+        {
+            await CompleteExpiryAsync(); // what is left of an expired run under this ID goes first
+        }
+
+        var agent = _agents.GetForNewRun(request.Agent);
+        var input = RunRequests.ParseInput(request.Input);
+        agent.ValidateInput(input);
+
+        // A header without journal events is completed on the next activation. The keep-alive reminder is
+        // registered once the run outlives RunOptions.ReminderDelay.
+        var header = new RunHeader
+        {
+            RunId = RunId,
+            Agent = agent.Name,
+            AgentVersion = agent.Version,
+            Owner = request.Owner,
+            Input = input.GetRawText(),
+            RequestHash = hash,
+            CreatedAt = _time.GetUtcNow(),
+            Incarnation = Convert.ToHexStringLower(BitConverter.GetBytes(_random.Next())),
+        };
+        await _host.WriteHeaderAsync(header);
+        _planner = new RunPlanner(RunId, agent, input, header.IdempotencyPrefix);
+        _committer.Load(RunState.Empty);
+        _ended = false;
+        await CommitCommandAsync(new RunCommand.Start(header, _host.ActivationId));
+        Log.RunStarted(_logger, RunId, agent.Name, request.Owner);
+        StartLoop();
+        return Snapshot();
+    }
+
+    public RunSnapshot GetStatus()
+    {
+        EnsureExists();
+        return Snapshot();
+    }
+
+    public void Watch(string watcherId, TimeSpan lease) => _publisher.Watch(watcherId, lease);
+
+    public void Unwatch(string watcherId) => _publisher.Unwatch(watcherId);
+
+    /// <summary>Recovery's call: make sure an unfinished run is progressing.</summary>
+    public async Task WakeAsync()
+    {
+        if (!Exists)
+        {
+            return;
+        }
+
+        if (!State.Started && _loop.IsCompleted)
+        {
+            await ResumeAsync(); // accepted, but its first commit never landed
+            return;
+        }
+
+        StartLoop();
+    }
+
+    /// <summary>The keep-alive reminder ticked: go on, or drop the reminder of a run that waits or ended.</summary>
+    public async Task OnReminderAsync()
+    {
+        _keepAlive.MayExist();
+        if (!Exists || State.IsTerminal || State.IsWaiting)
+        {
+            await _keepAlive.StopAsync();
+            return;
+        }
+
+        StartLoop();
+    }
+
+    public void Dispose()
+    {
+        _keepAlive.Dispose();
+        _committer.Dispose();
+        _stepCancellation.Dispose();
+    }
+
+    private void EnsureExists()
+    {
+        if (!Exists)
+        {
+            throw new RunNotFoundException($"Run '{RunId}' does not exist.");
+        }
+    }
+
+    private RunSnapshot Snapshot()
+    {
+        var header = _host.Header;
+        var state = State;
+        return new RunSnapshot
+        {
+            RunId = RunId,
+            Agent = header.Agent,
+            AgentVersion = header.AgentVersion,
+            Owner = header.Owner,
+            Status = state.Status,
+            CreatedAt = header.CreatedAt,
+            UpdatedAt = state.LastSeq == 0 ? header.CreatedAt : state.UpdatedAt,
+            LastSeq = state.LastSeq,
+            Steps = state.StepCount,
+            Result = state.Outcome?.Output,
+            Error = state.Outcome?.Error,
+            Usage = state.Usage.TotalTokens > 0 ? state.Usage : null,
+            WaitingFor = state.IsWaiting ? state.Request : null,
+        };
+    }
+
+    /// <summary>Replays the journal and takes the run over: records the resume and starts the loop.</summary>
+    private async Task ResumeAsync()
+    {
+        _keepAlive.MayExist();
+        _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+        if (State.LastSeq == 0)
+        {
+            // No events: accepted but cut off before its first commit, or removed by retention after this
+            // activation read its header (retention marks the header before it deletes the journal). Only the
+            // header as it is now can tell: a removed run must not start again.
+            await _host.ReloadHeaderAsync();
+            if (!Exists)
+            {
+                _planner = null;
+                return;
+            }
+        }
+
+        var header = _host.Header;
+        var agent = _agents.Find(header.Agent, header.AgentVersion);
+        _planner = new RunPlanner(RunId, agent ?? new UnavailableAgent(header.Agent, header.AgentVersion), RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
+        if (State.IsTerminal)
+        {
+            _ended = true;
+            return;
+        }
+
+        if (State.Fault is { } fault)
+        {
+            await CommitCommandAsync(new RunCommand.Fail($"The run's journal cannot be replayed: {fault}."));
+            return;
+        }
+
+        if (agent is null)
+        {
+            await CommitCommandAsync(new RunCommand.Fail(((UnavailableAgent)_planner.Agent).Reason));
+            return;
+        }
+
+        if (State.IsWaiting)
+        {
+            return; // waiting for a person: nothing was cut off and nothing runs until they answer
+        }
+
+        if (!State.Started)
+        {
+            await CommitCommandAsync(new RunCommand.Start(header, _host.ActivationId)); // accepted, then cut off before its first commit
+        }
+        else
+        {
+            // The resume is a span of the run's trace too, linked to the run's root. A commit the dead silo sent
+            // just before dying can land after this activation read the journal: the resume then collides,
+            // reloads, and records itself after that commit.
+            using (var span = AgentsTelemetry.Source.StartActivity(
+                "run resumed", ActivityKind.Internal, AgentsTelemetry.RunContext(RunId), links: [new ActivityLink(AgentsTelemetry.RunContext(RunId))]))
+            {
+                span?.SetTag("run.id", RunId);
+                span?.SetTag("silo", _host.Silo);
+                await CommitCommandAsync(new RunCommand.Resume(_host.ActivationId, _host.Silo));
+            }
+
+            AgentsTelemetry.Recoveries.Add(1);
+            Log.RunResumed(_logger, RunId, State.Pending?.Index ?? -1, State.LastSeq);
+        }
+
+        StartLoop();
+    }
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansAgents;
+
+/// <summary>Every log message of the runs project, source-generated, each with its event ID and the run it concerns.</summary>
+internal static partial class Log
+{
+    // 1000-1099: a run's life.
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Run {RunId} started: agent {Agent}, owner {Owner}")]
+    public static partial void RunStarted(ILogger logger, string runId, string agent, string owner);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Run {RunId} resumed at step {Step} after seq {LastSeq}")]
+    public static partial void RunResumed(ILogger logger, string runId, int step, long lastSeq);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Run {RunId} succeeded after {Steps} steps")]
+    public static partial void RunSucceeded(ILogger logger, string runId, int steps);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Run {RunId} cancelled")]
+    public static partial void RunCancelled(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Run {RunId} cancel not recorded yet, trying again: {Reason}")]
+    public static partial void CancelDeferred(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Run {RunId} waits for input at step {Step} ({Kind})")]
+    public static partial void Waiting(ILogger logger, string runId, int step, string kind);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Run {RunId} step {Step} request answered: approved {Approved}")]
+    public static partial void InputDecided(ILogger logger, string runId, int step, bool approved);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Run {RunId} removed by retention")]
+    public static partial void RunExpired(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Run {RunId} step {Step} failed")]
+    public static partial void StepFailed(ILogger logger, string runId, int step, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Run {RunId} step {Step} attempt {Attempt} failed transiently: {Error}")]
+    public static partial void StepRetrying(ILogger logger, string runId, int step, int attempt, string error);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Run {RunId} step {Step} result refused by PostgreSQL (try {Attempt}): {Reason}")]
+    public static partial void ResultRefused(ILogger logger, string runId, int step, int attempt, string reason);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Run {RunId} loop stopped; the run resumes from its journal on the next activation")]
+    public static partial void LoopStopped(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Debug, Message = "Run {RunId} live publish from seq {Seq} failed (subscribers fill the gap from the journal): {Reason}")]
+    public static partial void PublishFailed(ILogger logger, string runId, long seq, string reason);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Run {RunId} keep-alive reminder not registered yet: {Reason}")]
+    public static partial void ReminderRegistrationDeferred(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Information, Message = "Run {RunId} removing its keep-alive reminder is deferred to its next tick: {Reason}")]
+    public static partial void ReminderCleanupDeferred(ILogger logger, string runId, string reason);
+
+    // 1100-1199: commits.
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Run {RunId} commit at seq {Seq} collided with stored events; reloading the journal")]
+    public static partial void CommitConflict(ILogger logger, string runId, long seq, Exception exception);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Journal commit of {Count} runs failed transiently; retrying in {DelayMs} ms: {Reason}")]
+    public static partial void JournalRetrying(ILogger logger, int count, double delayMs, string reason);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "Journal commit of {Count} runs gave up: PostgreSQL unreachable past the retry limit")]
+    public static partial void JournalGaveUp(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Debug, Message = "Journal batch of {Count} failed ({Reason}); committing one by one")]
+    public static partial void JournalSplitting(ILogger logger, int count, string reason);
+
+    // 1200-1299: recovery.
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Silo {Silo} declared dead: waking {Count} unfinished runs")]
+    public static partial void Recovering(ILogger logger, SiloAddress silo, int count);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Woke {Count} runs of dead silo {Silo} in {Elapsed}")]
+    public static partial void Recovered(ILogger logger, SiloAddress silo, int count, TimeSpan elapsed);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Recovery of runs of dead silo {Silo} failed; their reminders remain the backstop")]
+    public static partial void RecoveryFailed(ILogger logger, SiloAddress silo, Exception exception);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Start-up sweep: waking {Count} unfinished runs whose silo is gone")]
+    public static partial void Sweeping(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Start-up sweep failed; reminders remain the backstop")]
+    public static partial void SweepFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Debug, Message = "Waking run {RunId} failed (attempt {Attempt}): {Reason}")]
+    public static partial void WakeRetry(ILogger logger, string runId, int attempt, string reason);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Run {RunId} woken after its activation went away (attempt {Attempt})")]
+    public static partial void Woken(ILogger logger, string runId, int attempt);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Waking run {RunId} failed (attempt {Attempt}): {Reason}")]
+    public static partial void WakeFailed(ILogger logger, string runId, int attempt, string reason);
+
+    // 1300-1399: retention.
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Retention removed {Count} runs finished before {Cutoff}")]
+    public static partial void RetentionSwept(ILogger logger, int count, DateTimeOffset cutoff);
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Retention sweep failed; trying again next period: {Reason}")]
+    public static partial void RetentionFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using OrleansAgents.Agents;
+using OrleansAgents.Journal;
+using OrleansAgents.Recovery;
+using OrleansAgents.Runs;
+using OrleansAgents.Runs.Retention;
+
+namespace OrleansAgents.Hosting;
+
+/// <summary>Makes a silo a worker: it hosts runs. Agents are registered separately (<see cref="IAgent"/> services).</summary>
+public static class RunsSiloBuilderExtensions
+{
+    /// <summary>
+    /// The run grain's services: options (<c>OrleansAgents:Runs</c>, <c>:Journal</c>, <c>:Retention</c>), the
+    /// journal writer, the agent registry, recovery and retention.
+    /// </summary>
+    public static ISiloBuilder AddOrleansAgentsRuns(this ISiloBuilder silo)
+    {
+        var services = silo.Services;
+        services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunOptions>().BindConfiguration(RunOptions.SectionName)
+            .Validate(o => o.ReminderPeriod >= TimeSpan.FromSeconds(5), "OrleansAgents:Runs:ReminderPeriod must be at least 5 seconds.")
+            .Validate(o => o.MaxAttempts is >= 1 and <= 100, "OrleansAgents:Runs:MaxAttempts must be from 1 to 100.")
+            .Validate(o => o.StepTimeout > TimeSpan.Zero, "OrleansAgents:Runs:StepTimeout must be positive.")
+            .Validate(o => o.RecoveryWakeConcurrency is >= 1 and <= 1024, "OrleansAgents:Runs:RecoveryWakeConcurrency must be from 1 to 1024.")
+            .ValidateOnStart();
+
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)
+            .Validate(o => o.FinishedRuns is null || o.FinishedRuns > TimeSpan.Zero, "OrleansAgents:Retention:FinishedRuns must be positive (or unset to keep every run).")
+            .Validate(o => o.SweepPeriod > TimeSpan.Zero, "OrleansAgents:Retention:SweepPeriod must be positive.")
+            .Validate(o => o.BatchSize is >= 1 and <= 10_000, "OrleansAgents:Retention:BatchSize must be from 1 to 10000.")
+            .Validate(o => o.Concurrency is >= 1 and <= 256, "OrleansAgents:Retention:Concurrency must be from 1 to 256.")
+            .ValidateOnStart();
+
+        services.AddSingleton<JournalWriter>();
+        services.AddSingleton<JournalPort>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JournalWriter>());
+        services.AddSingleton<AgentRegistry>();
+
+        services.AddHostedService<DeadSiloRecoveryService>();
+        services.AddSingleton<RunReactivator>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunReactivator>());
+        services.AddHostedService<RetentionService>();
+        return silo;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using OrleansAgents.Agents;
+
+namespace OrleansAgents.Runs.Tests.Simulation;
+
+/// <summary>
+/// The simulation's agent. Input <c>{ "kinds": "pisax" }</c>: one step per letter, p pure, i a side effect
+/// keyed by its idempotency key, s a side effect that is not idempotent (a message sent), a an idempotent
+/// side effect that needs approval, x a step whose result PostgreSQL refuses. While faults are on, a body
+/// may fail transiently, time out, or fail after its effect. Every body start and every effect is witnessed.
+/// </summary>
+internal sealed class SimAgent(SimCluster cluster) : IAgent, IAgentSource
+{
+    public const string Poison = "POISON";
+    public static readonly TimeSpan StepTimeout = TimeSpan.FromMilliseconds(150);
+
+    public string Name => "sim";
+
+    public string Version => "1";
+
+    public IAgent GetForNewRun(string name) => name == Name ? this : throw new InvalidRunRequestException($"Unknown agent '{name}'.");
+
+    public IAgent? Find(string name, string version) => name == Name && version == Version ? this : null;
+
+    public void ValidateInput(JsonElement input)
+    {
+    }
+
+    public AgentDecision Decide(AgentContext context)
+    {
+        var kinds = context.Input.GetProperty("kinds").GetString()!;
+        return context.Steps.Count < kinds.Length
+            ? new AgentDecision.Next(kinds[context.Steps.Count].ToString(), "{}")
+            : new AgentDecision.Finish($$"""{"steps":{{context.Steps.Count}},"messages":{{context.Messages.Count}}}""");
+    }
+
+    public StepPolicy GetPolicy(StepPlan step) => step.Name switch
+    {
+        "i" => new StepPolicy { SideEffects = true, Idempotent = true, Timeout = StepTimeout, MaxAttempts = 3 },
+        "s" => new StepPolicy { SideEffects = true, Idempotent = false, Timeout = StepTimeout, MaxAttempts = 3 },
+        "a" => new StepPolicy { RequiresApproval = true, SideEffects = true, Idempotent = true, Timeout = StepTimeout, MaxAttempts = 3 },
+        _ => new StepPolicy { Timeout = StepTimeout, MaxAttempts = 3 },
+    };
+
+    public async Task<StepOutput> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var activation = (SynchronizationContext.Current as SimContext)?.Activation
+            ?? throw new InvalidOperationException("A step body ran outside its activation's context.");
+        activation.ThrowIfDead();
+        var db = cluster.Db;
+        var step = context.Step;
+        db.Executions.Add(new Execution(context.Run.RunId, step.Index, context.IdempotencyKey, activation.Name,
+            activation.Engine.State.LastSeq, db.NextOrder(), cluster.HasRacingActivations(context.Run.RunId)));
+        var roll = cluster.FaultsOn ? cluster.Scheduler.Random.Next(100) : 99;
+        await Task.Delay(TimeSpan.FromMilliseconds(cluster.Scheduler.Random.Next(5, 60)), cluster.Scheduler.Clock, cancellationToken);
+        if (roll < 8)
+        {
+            throw new TransientStepException("simulated: a transient failure");
+        }
+
+        if (roll < 12)
+        {
+            await Task.Delay(StepTimeout * 4, cluster.Scheduler.Clock, cancellationToken); // the attempt times out
+        }
+
+        activation.ThrowIfDead();
+        if (step.Name is "i" or "s" or "a")
+        {
+            db.Effects.Add(new Effect(context.Run.RunId, step.Index, context.IdempotencyKey, step.Name, db.NextOrder()));
+            if (roll < 18)
+            {
+                throw new TransientStepException("simulated: failed after its effect");
+            }
+        }
+
+        return new StepOutput(step.Name == "x" ? JsonSerializer.Serialize(Poison) : $$"""{"i":{{step.Index}}}""");
+    }
+}

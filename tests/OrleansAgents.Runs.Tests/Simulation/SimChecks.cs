@@ -1,0 +1,175 @@
+using System.Text.Json;
+using OrleansAgents.Runs.Core;
+
+namespace OrleansAgents.Runs.Tests.Simulation;
+
+/// <summary>The run core's promises, checked after a schedule against what the simulated database and world witnessed.</summary>
+internal static class SimChecks
+{
+    public static List<string> Check(SimCluster cluster, IReadOnlyList<SimClient> clients)
+    {
+        var db = cluster.Db;
+        var violations = new List<string>(db.Violations);
+        violations.AddRange(cluster.Scheduler.Crashes.Select(ex => $"a turn crashed: {ex.GetType().Name}: {ex.Message}"));
+        foreach (var (runId, journal, deletedAt) in db.Archive)
+        {
+            CheckJournal(cluster, runId, journal, deletedAt, violations);
+        }
+
+        foreach (var (runId, journal) in db.Journals)
+        {
+            CheckJournal(cluster, runId, journal, long.MaxValue, violations);
+        }
+
+        foreach (var client in clients.Where(c => c.Accepted))
+        {
+            // Liveness: an accepted run ends once faults stop (a lost cancel or a stuck loop shows here).
+            if (db.Journals.TryGetValue(client.RunId, out var journal) && !RunEventTypes.IsTerminal(journal[^1].Event.Type))
+            {
+                violations.Add($"{client.RunId}: did not end; last event {journal[^1].Event.Seq} {journal[^1].Event.Type}");
+            }
+        }
+
+        return violations;
+    }
+
+    private static void CheckJournal(SimCluster cluster, string runId, List<(RunEvent Event, long Order)> journal, long deletedAt, List<string> violations)
+    {
+        var events = journal.Select(e => e.Event).ToList();
+        void Fail(string what) => violations.Add($"{runId}: {what}");
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (events[i].Seq != i + 1)
+            {
+                Fail($"seq {events[i].Seq} at position {i + 1}: the journal has a gap or a duplicate");
+                return;
+            }
+        }
+
+        if (events[0].Type != RunEventTypes.RunStarted)
+        {
+            Fail($"the journal starts with {events[0].Type}");
+        }
+
+        var completed = events.Where(e => e.Type == RunEventTypes.StepCompleted).Select(Step).ToList();
+        if (!completed.SequenceEqual(Enumerable.Range(0, completed.Count)))
+        {
+            Fail($"steps committed as [{string.Join(",", completed)}]: a step committed twice or out of order");
+        }
+
+        var terminals = events.Count(e => RunEventTypes.IsTerminal(e.Type));
+        if (terminals > 1 || (terminals == 1 && !RunEventTypes.IsTerminal(events[^1].Type)))
+        {
+            Fail($"{terminals} terminal events, the last event is {events[^1].Type}");
+        }
+
+        var replayed = RunState.Replay(events);
+        if (replayed.Fault is not null)
+        {
+            Fail($"its own journal does not replay: {replayed.Fault}");
+        }
+
+        // Live activations hold the current journal's run, not a removed one's.
+        foreach (var activation in cluster.LiveOf(runId).Where(a => deletedAt == long.MaxValue && !a.IsDead && a.Engine.State.LastSeq == events.Count))
+        {
+            if (Summary(activation.Engine.State) != Summary(replayed))
+            {
+                Fail($"{activation.Name}'s state differs from the replay of its journal:\n  live   {Summary(activation.Engine.State)}\n  replay {Summary(replayed)}");
+            }
+        }
+
+        CheckExecutions(cluster.Db, journal, deletedAt, cluster.HasRacingActivations(runId), Fail);
+    }
+
+    /// <summary>No committed step runs again; a message that is not idempotent is never sent twice without a question between.</summary>
+    /// <remarks>
+    /// With two live activations of one run (Orleans' rare duplicate), a body the stale one starts after the
+    /// other's commit, or after a question it has not seen, cannot be stopped: the journal stays right (every
+    /// commit is fenced), but the side-effect promises hold for one live activation at a time, and are checked so.
+    /// </remarks>
+    private static void CheckExecutions(SimDatabase db, List<(RunEvent Event, long Order)> journal, long deletedAt, bool racing, Action<string> fail)
+    {
+        var started = journal.Where(e => e.Event.Type == RunEventTypes.StepStarted).Select(e => Text(e.Event, "idempotencyKey")).FirstOrDefault();
+        if (started is null)
+        {
+            return;
+        }
+
+        var prefix = started[..started.LastIndexOf(':')];
+        foreach (var (e, order) in journal.Where(e => e.Event.Type == RunEventTypes.StepCompleted))
+        {
+            var key = $"{prefix}:{Step(e)}";
+            foreach (var execution in db.Executions.Where(x => x.Key == key && x.Order > order))
+            {
+                // A racing activation that had not seen the commit may still run it once (its result is then dropped).
+                if (!execution.Racing || execution.ViewSeq >= e.Seq)
+                {
+                    fail($"step {Step(e)} ran again in {execution.Activation} after its result was committed at seq {e.Seq}");
+                }
+            }
+        }
+
+        foreach (var execution in db.Executions.Where(x => x.Key.StartsWith(prefix + ":", StringComparison.Ordinal) && x.Order > deletedAt))
+        {
+            fail($"step {execution.Step} of a run removed by retention ({execution.Key}, removed at #{deletedAt}) ran in {execution.Activation} at #{execution.Order}");
+        }
+
+        // A person is asked about an unknown outcome only when there is one: the step's body started after its
+        // intent, or the activation that recorded the intent may have run it without anyone knowing (it died,
+        // deactivated, raced another, lost an acknowledgement).
+        if (racing)
+        {
+            return;
+        }
+
+        foreach (var (e, order) in journal.Where(e => e.Event.Type == RunEventTypes.InputRequested && Text(e.Event, "kind") == InputRequestKinds.OutcomeUnknown))
+        {
+            var step = Step(e);
+            var intent = journal.Where(x => x.Order < order && x.Event.Type == RunEventTypes.ToolIntent && Step(x.Event) == step).Select(x => x.Order).DefaultIfEmpty(-1).Max();
+            var runId = e.RunId;
+            if (!db.Executions.Any(x => x.Key == $"{prefix}:{step}" && x.Order > intent && x.Order < order)
+                && !db.Disruptions.Any(d => d.RunId == runId && d.Order > intent && d.Order < order))
+            {
+                fail($"asked whether step {step} took effect (seq {e.Seq}) though its body never started after its intent and nothing disrupted the run");
+            }
+        }
+
+        // A message that is not idempotent: no body starts again without a person asked in between (a body
+        // already running in a racing activation cannot be stopped; the question tells them it may have run).
+        foreach (var group in db.Executions.Where(x => x.Key.StartsWith(prefix + ":", StringComparison.Ordinal)
+            && db.Effects.Any(f => f.Key == x.Key && f.Kind == "s")).GroupBy(x => x.Key))
+        {
+            var starts = group.OrderBy(x => x.Order).ToList();
+            for (var i = 1; i < starts.Count; i++)
+            {
+                var asked = journal.Any(e => e.Order > starts[i - 1].Order && e.Order < starts[i].Order
+                    && e.Event.Type == RunEventTypes.InputRequested && Text(e.Event, "kind") == InputRequestKinds.OutcomeUnknown);
+                if (!asked)
+                {
+                    fail($"the message of step {starts[i].Step} was sent again ({starts[i].Activation}) without an outcome-unknown question after the previous try ({starts[i - 1].Activation})");
+                }
+            }
+        }
+    }
+
+    /// <summary>What must agree between a live state and a replay (a finished run loaded from its last event knows only its outcome).</summary>
+    private static string Summary(RunState s) => s.IsTerminal
+        ? $"seq {s.LastSeq} | {s.Status} | steps {s.StepCount} | outcome {s.Outcome}"
+        : string.Join(" | ",
+        $"seq {s.LastSeq}", s.Status, $"steps {s.Steps.Count}: {string.Join(",", s.Steps.Select(x => x.Result))}", $"messages {s.Messages.Count}",
+        $"pending {s.Pending?.Index}", s.Gate, $"failed {s.FailedAttempts}", $"approved {s.Approved}", $"keys {s.CommandKeys.Count}",
+        $"outcome {s.Outcome}", $"fault {s.Fault}");
+
+    private static int Step(RunEvent e)
+    {
+        using var doc = JsonDocument.Parse(e.Data);
+        return doc.RootElement.GetProperty("step").GetInt32();
+    }
+
+    private static string? Text(RunEvent e, string name)
+    {
+        using var doc = JsonDocument.Parse(e.Data);
+        return doc.RootElement.TryGetProperty(name, out var value) ? value.GetString() : null;
+    }
+}
