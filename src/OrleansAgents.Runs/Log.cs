@@ -80,8 +80,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Start-up sweep failed; reminders remain the backstop")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1205, Level = LogLevel.Debug, Message = "Waking run {RunId} failed (attempt {Attempt}): {Reason}")]
-    public static partial void WakeRetry(ILogger logger, string runId, int attempt, string reason);
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Recovery could not wake run {RunId} within its retry limit; its reminder, if any, is the backstop: {Reason}")]
+    public static partial void WakeGaveUp(ILogger logger, string runId, string reason);
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Run {RunId} woken after its activation went away (attempt {Attempt})")]
     public static partial void Woken(ILogger logger, string runId, int attempt);

@@ -37,6 +37,12 @@ public sealed class RunOptions
     /// </summary>
     public int RecoveryWakeConcurrency { get; set; } = 8;
 
+    /// <summary>
+    /// How long recovery keeps trying to list a dead silo's runs and wake each one (PostgreSQL may be down
+    /// when the silo dies). A run not woken by then is left to its keep-alive reminder, if it has one.
+    /// </summary>
+    public TimeSpan RecoveryRetryLimit { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Per-attempt timeout of a step, unless its agent or tool sets its own.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

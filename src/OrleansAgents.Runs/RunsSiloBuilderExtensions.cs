@@ -23,6 +23,7 @@ public static class RunsSiloBuilderExtensions
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "OrleansAgents:Runs:MaxAttempts must be from 1 to 100.")
             .Validate(o => o.StepTimeout > TimeSpan.Zero, "OrleansAgents:Runs:StepTimeout must be positive.")
             .Validate(o => o.RecoveryWakeConcurrency is >= 1 and <= 1024, "OrleansAgents:Runs:RecoveryWakeConcurrency must be from 1 to 1024.")
+            .Validate(o => o.RecoveryRetryLimit > TimeSpan.Zero, "OrleansAgents:Runs:RecoveryRetryLimit must be positive.")
             .ValidateOnStart();
 
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)

@@ -23,10 +23,16 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var failures = new List<SimResult>();
         long steps = 0;
+        var faults = new long[Faults.Length];
         Parallel.For(first, first + schedules, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, seed =>
         {
             var result = SimSchedule.Run(seed);
             Interlocked.Add(ref steps, result.Steps);
+            for (var i = 0; i < Faults.Length; i++)
+            {
+                Interlocked.Add(ref faults[i], result.Trace.Count(line => line.Contains(Faults[i].Marker, StringComparison.Ordinal)));
+            }
+
             if (result.Violations.Count > 0)
             {
                 lock (failures)
@@ -37,6 +43,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         });
 
         output.WriteLine($"{schedules} schedules from seed {first}: {failures.Count} with violations, {steps} turns, {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine(string.Join(", ", Faults.Select((f, i) => $"{faults[i]} {f.Name}")));
         if (failures.Count > 0)
         {
             var worst = failures.OrderBy(f => f.Seed).First();
@@ -47,6 +54,14 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
                 $"Trace:\n  {string.Join("\n  ", worst.Trace.TakeLast(400))}");
         }
     }
+
+    /// <summary>What the schedules did, counted from their traces: proof that the faults are exercised.</summary>
+    private static readonly (string Name, string Marker)[] Faults =
+    [
+        ("activations killed", " killed "), ("racing activations", "racing activation"), ("outages", "PostgreSQL down"),
+        ("acknowledgements lost", "ack lost"), ("deactivations", " deactivating "), ("runs removed by retention", " expired"),
+        ("commands acknowledged", " acknowledged"), ("starts of removed runs", "again after retention"),
+    ];
 
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : fallback;

@@ -24,9 +24,11 @@ internal sealed partial class RunEngine
         }
 
         await CompleteExpiryAsync();
+        _host.DeactivateOnIdle(); // nothing of the run is left to hold in memory
         return true;
     }
 
+    /// <summary>Deletes what is left of a run marked expired; this activation then holds no run.</summary>
     private async Task CompleteExpiryAsync()
     {
         await _journal.DeleteRunAsync(RunId, _host.GrainId);
@@ -38,6 +40,5 @@ internal sealed partial class RunEngine
         _committer.Load(RunState.Empty);
         _planner = null;
         Log.RunExpired(_logger, RunId);
-        _host.DeactivateOnIdle();
     }
 }

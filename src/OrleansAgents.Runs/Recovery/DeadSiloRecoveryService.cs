@@ -3,6 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Journal;
+using Polly;
+using Polly.Retry;
 using OrleansAgents.Runs;
 
 namespace OrleansAgents.Recovery;
@@ -22,6 +24,8 @@ public sealed class DeadSiloRecoveryService(
     IOptions<RunOptions> runOptions,
     ILogger<DeadSiloRecoveryService> logger) : BackgroundService
 {
+    private ResiliencePipeline? _retry;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var known = new Dictionary<SiloAddress, SiloStatus>();
@@ -60,7 +64,7 @@ public sealed class DeadSiloRecoveryService(
     {
         try
         {
-            var runs = await store.FindOrphanedRunsAsync(liveSilos, cancellationToken);
+            var runs = await Retry.ExecuteAsync(async ct => await store.FindOrphanedRunsAsync(liveSilos, ct), cancellationToken);
             if (runs.Count > 0)
             {
                 Log.Sweeping(logger, runs.Count);
@@ -84,7 +88,8 @@ public sealed class DeadSiloRecoveryService(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var runs = await store.FindActiveRunsOnSiloAsync(deadSilo.ToParsableString(), cancellationToken);
+            // PostgreSQL may be down when the silo dies (or be why it died): keep asking, within the limit.
+            var runs = await Retry.ExecuteAsync(async ct => await store.FindActiveRunsOnSiloAsync(deadSilo.ToParsableString(), ct), cancellationToken);
             Log.Recovering(logger, deadSilo, runs.Count);
             await WakeAllAsync(runs, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -96,21 +101,33 @@ public sealed class DeadSiloRecoveryService(
         }
     }
 
+    /// <summary>
+    /// Wakes one run, retrying while the directory still points at the dead silo or PostgreSQL is down. A run
+    /// that cannot be woken within the limit is logged and left to its reminder; the others are woken regardless.
+    /// </summary>
     private async Task WakeAsync(string runId, CancellationToken cancellationToken)
     {
-        // The directory may still point at the dead silo for a moment: retry briefly.
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await grains.GetGrain<IAgentRunGrain>(runId).WakeAsync();
-                return;
-            }
-            catch (Exception ex) when (attempt < 5 && !cancellationToken.IsCancellationRequested)
-            {
-                Log.WakeRetry(logger, runId, attempt, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
-            }
+            await Retry.ExecuteAsync(async _ => await grains.GetGrain<IAgentRunGrain>(runId).WakeAsync(), cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.WakeGaveUp(logger, runId, ex.Message);
         }
     }
+
+    /// <summary>Exponential backoff with jitter from 100 ms to 5 s, for <see cref="RunOptions.RecoveryRetryLimit"/> in all.</summary>
+    private ResiliencePipeline Retry => _retry ??= new ResiliencePipelineBuilder()
+        .AddTimeout(runOptions.Value.RecoveryRetryLimit)
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(5),
+        })
+        .Build();
 }

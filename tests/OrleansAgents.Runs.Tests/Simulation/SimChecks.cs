@@ -21,10 +21,12 @@ internal static class SimChecks
             CheckJournal(cluster, runId, journal, long.MaxValue, violations);
         }
 
-        foreach (var client in clients.Where(c => c.Accepted))
+        foreach (var client in clients)
         {
-            // Liveness: an accepted run ends once faults stop (a lost cancel or a stuck loop shows here).
-            if (db.Journals.TryGetValue(client.RunId, out var journal) && !RunEventTypes.IsTerminal(journal[^1].Event.Type))
+            // Liveness: a run that has a journal ends once faults stop, acknowledged or not, unless it waits for
+            // a person (a lost cancel, a stuck loop, a run nobody recovers shows here).
+            if (db.Journals.TryGetValue(client.RunId, out var journal) && !RunEventTypes.IsTerminal(journal[^1].Event.Type)
+                && !RunState.Replay(journal.Select(e => e.Event)).IsWaiting)
             {
                 violations.Add($"{client.RunId}: did not end; last event {journal[^1].Event.Seq} {journal[^1].Event.Type}");
             }

@@ -138,7 +138,7 @@ internal sealed class SimClient(SimCluster cluster, string runId, string kinds)
             var again = await cluster.CallAsync(runId, engine => engine.StartAsync(Request));
             if (again.CreatedAt != ended.CreatedAt)
             {
-                Db.Note($"{runId} a retried start after retention is a new run");
+                Db.Note($"{runId} a retried start is a new run (started again after retention)");
                 return true;
             }
 

@@ -209,9 +209,11 @@ internal sealed class SimCluster
         }
     }
 
+    /// <summary>As recovery does: with exponential backoff (100 ms to 5 s) until it works or a minute has passed.</summary>
     private async Task WakeAsync(string runId, string why)
     {
-        for (var attempt = 1; attempt <= 5; attempt++)
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromMinutes(1); waited += delay, delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
         {
             if (await TryCallAsync(runId, engine => engine.WakeAsync()))
             {
@@ -219,7 +221,7 @@ internal sealed class SimCluster
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), Scheduler.Clock);
+            await Task.Delay(delay, Scheduler.Clock);
         }
 
         Db.Note($"{runId} could not be woken ({why})");

@@ -26,6 +26,9 @@ internal sealed record SimOptions
     /// <summary>How long faults are injected; then the cluster is quiet until every run has ended.</summary>
     public TimeSpan FaultPhase { get; init; } = TimeSpan.FromSeconds(8);
 
+    /// <summary>How long the quiet cluster runs on after the clients are done, before the checks.</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Simulated time a schedule may take in all: a run not ended by then is a stuck run.</summary>
     public TimeSpan Limit { get; init; } = TimeSpan.FromMinutes(5);
 }

@@ -28,6 +28,10 @@ internal static class SimSchedule
 
         cluster.Context.Run(() => InjectFaultsAsync(cluster, clients));
         var ended = scheduler.RunUntil(() => clients.All(c => c.Done), options.Limit);
+
+        // Recovery is asynchronous: a run started by a call whose answer was lost is woken after its silo's
+        // death is noticed, or by its reminder. Give the quiet cluster time to finish it.
+        scheduler.RunUntil(() => false, options.Settle);
         var violations = SimChecks.Check(cluster, clients);
         if (!ended)
         {

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using OrleansAgents.Agents;
+using OrleansAgents.Runs.Core;
+
+namespace OrleansAgents.Runs.Tests;
+
+/// <summary>The decide half of the run's state machine: what a command becomes against a state, without I/O.</summary>
+public sealed class RunDeciderTests
+{
+    private static readonly RunPlanner Planner = new("r", new TwoSteps(), JsonDocument.Parse("{}").RootElement.Clone(), "r:inc");
+
+    private static RunState Started() => Apply(RunState.Empty, RunDecider.Decide(RunState.Empty,
+        new RunCommand.Start(new RunHeader { RunId = "r", Agent = "two", AgentVersion = "1", Owner = "o", Input = "{}" }, "a1"), Planner));
+
+    private static RunState Apply(RunState state, RunDecision decision)
+    {
+        Assert.Equal(RunDecisionKind.Commit, decision.Kind);
+        foreach (var e in decision.Events)
+        {
+            state = state.Apply(state.LastSeq + 1, e, DateTimeOffset.UnixEpoch);
+        }
+
+        return state;
+    }
+
+    private static RunCommand.Complete Result(int step) => new(new StepPlan(step, "s", "{}"), new StepOutput($$"""{"i":{{step}}}"""), 1);
+
+    [Fact]
+    public void Start_CommitsRunStartedAndTheFirstStep_WithTheIncarnationInItsIdempotencyKey()
+    {
+        var state = Started();
+
+        Assert.Equal(2, state.LastSeq);
+        Assert.Equal(0, state.Pending!.Index);
+        var decision = RunDecider.Decide(RunState.Empty, new RunCommand.Start(new RunHeader { Input = "{}" }, "a1"), Planner);
+        Assert.Contains("\"idempotencyKey\":\"r:inc:0\"", decision.Events[1].Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Complete_OfTheStepThatIsNoLongerPending_IsStale_AndCommitsNothing()
+    {
+        var state = Apply(Started(), RunDecider.Decide(Started(), Result(0), Planner));
+
+        var again = RunDecider.Decide(state, Result(0), Planner);
+
+        Assert.Equal(1, state.Pending!.Index);
+        Assert.Equal(RunDecisionKind.Stale, again.Kind);
+        Assert.Empty(again.Events);
+    }
+
+    [Fact]
+    public void Complete_OfTheLastStep_CommitsItsResultAndTheRunsSuccessTogether()
+    {
+        var state = Apply(Started(), RunDecider.Decide(Started(), Result(0), Planner));
+
+        var decision = RunDecider.Decide(state, Result(1), Planner);
+
+        Assert.Equal([RunEventTypes.StepCompleted, RunEventTypes.RunSucceeded], decision.Events.Select(e => e.Type));
+    }
+
+    [Fact]
+    public void Steer_WithAKeyAlreadyApplied_IsDone_AndTheSameKeyForAnotherMessageIsRefused()
+    {
+        var state = Apply(Started(), RunDecider.Decide(Started(), new RunCommand.Steer("hello", "k1"), Planner));
+
+        Assert.Equal(RunDecisionKind.Done, RunDecider.Decide(state, new RunCommand.Steer("hello", "k1"), Planner).Kind);
+        Assert.Equal(RunDecisionKind.KeyReused, RunDecider.Decide(state, new RunCommand.Steer("goodbye", "k1"), Planner).Kind);
+        Assert.Equal(RunDecisionKind.Commit, RunDecider.Decide(state, new RunCommand.Steer("hello", "k2"), Planner).Kind);
+    }
+
+    [Fact]
+    public void Answer_WhileNothingWaits_IsRefusedWithTheRunsStatus()
+    {
+        var decision = RunDecider.Decide(Started(), new RunCommand.Answer(true, null, "k"), Planner);
+
+        Assert.Equal(RunDecisionKind.Refused, decision.Kind);
+        Assert.Equal("is running, not waiting for input", decision.Reason);
+    }
+
+    [Fact]
+    public void Cancel_OfARunThatEnded_IsDone_AndOfARunningOneEndsIt()
+    {
+        var cancelled = Apply(Started(), RunDecider.Decide(Started(), new RunCommand.Cancel("stop"), Planner));
+
+        Assert.Equal(RunStatus.Cancelled, cancelled.Status);
+        Assert.Equal(RunDecisionKind.Done, RunDecider.Decide(cancelled, new RunCommand.Cancel("again"), Planner).Kind);
+        Assert.Equal(RunDecisionKind.Stale, RunDecider.Decide(cancelled, Result(0), Planner).Kind);
+    }
+
+    [Fact]
+    public void TheGate_RunsAToolWithSideEffectsOnlyAfterItsIntent_AndAsksWhenAnIntentIsFoundOpen()
+    {
+        var state = Started();
+        var plan = state.Pending!;
+        var policy = new StepPolicy { SideEffects = true, Idempotent = false };
+
+        var first = RunGate.Decide(state, plan, policy);
+        var withIntent = Apply(state, RunDecider.Decide(state, new RunCommand.RecordIntent(plan.Index, "send"), Planner));
+        var found = RunGate.Decide(withIntent, plan, policy);
+
+        Assert.IsType<GateDecision.RecordIntent>(first);
+        var ask = Assert.IsType<GateDecision.Ask>(found);
+        Assert.Equal(InputRequestKinds.OutcomeUnknown, ask.Request.Kind);
+        Assert.IsType<GateDecision.Execute>(RunGate.Decide(withIntent, plan, policy with { Idempotent = true }));
+    }
+
+    /// <summary>Two steps, then done.</summary>
+    private sealed class TwoSteps : IAgent
+    {
+        public string Name => "two";
+
+        public string Version => "1";
+
+        public void ValidateInput(JsonElement input)
+        {
+        }
+
+        public AgentDecision Decide(AgentContext context) => context.Steps.Count < 2
+            ? new AgentDecision.Next("s", "{}")
+            : new AgentDecision.Finish("""{"done":true}""");
+
+        public Task<StepOutput> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken) =>
+            Task.FromResult(new StepOutput("{}"));
+    }
+}
