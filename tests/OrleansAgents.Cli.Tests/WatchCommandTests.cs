@@ -28,7 +28,8 @@ public sealed class WatchCommandTests(CliFixture fixture)
     {
         var cli = fixture.Cli();
         var id = Json.NewRunId();
-        await StartAsync(cli, id, steps: 12, stepMs: 500);
+        // 12 s of run: the interrupt lands mid-run even when the test process is starved for a few seconds.
+        await StartAsync(cli, id, steps: 12, stepMs: 1000);
 
         await using var first = cli.Start("run", "watch", id, "--json");
         await first.WaitForLineAsync(l => l.Contains("\"seq\":5,", StringComparison.Ordinal), Oagents.Timeout);
