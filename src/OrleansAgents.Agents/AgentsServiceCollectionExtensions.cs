@@ -26,6 +26,9 @@ public static class AgentsServiceCollectionExtensions
         services.AddSingleton<IOfflinePlaybook, VoiceAgentBuilderPlaybook>();
         services.AddSingleton<VoiceAgentTools>();
 
+        services.AddOptions<BenchOptions>().BindConfiguration(BenchOptions.SectionName)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Version), "OrleansAgents:Agents:Bench:Version must not be empty.")
+            .ValidateOnStart();
         services.AddSingleton<IAgent, BenchAgent>();
         services.AddChatAgent(VoiceAgentBuilderAgent.Create);
         return services;

@@ -3,6 +3,8 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Streams;
+using Polly;
+using Polly.Retry;
 using OrleansAgents.Runs;
 
 namespace OrleansAgents.Client;
@@ -18,13 +20,13 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
     private IAgentRunGrain Run(string runId) => cluster.GetGrain<IAgentRunGrain>(runId);
 
     public Task<RunSnapshot> StartAsync(string runId, string agent, string inputJson, CancellationToken cancellationToken = default) =>
-        Run(runId).StartAsync(new StartRunRequest(agent, inputJson, options.Value.Owner)).WaitAsync(cancellationToken);
+        RetryAsync(() => Run(runId).StartAsync(new StartRunRequest(agent, inputJson, options.Value.Owner)), cancellationToken);
 
     public Task<RunSnapshot> GetAsync(string runId, CancellationToken cancellationToken = default) =>
-        Run(runId).GetStatusAsync().WaitAsync(cancellationToken);
+        RetryAsync(() => Run(runId).GetStatusAsync(), cancellationToken);
 
     public Task<RunSnapshot> CancelAsync(string runId, string? reason = null, CancellationToken cancellationToken = default) =>
-        Run(runId).CancelAsync(reason).WaitAsync(cancellationToken);
+        RetryAsync(() => Run(runId).CancelAsync(reason), cancellationToken);
 
     public Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         WithKeyAsync(idempotencyKey, key => Run(runId).ApproveAsync(comment, key), cancellationToken);
@@ -36,24 +38,35 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
         WithKeyAsync(idempotencyKey, key => Run(runId).SendMessageAsync(message, key), cancellationToken);
 
     /// <summary>
-    /// Sends a command under one idempotency key, again while its answer is lost (the call timed out, the
-    /// silo went away): the run applies it once however often it arrives.
+    /// Sends a command under one idempotency key, again while no worker can take it or its answer is lost (a
+    /// timeout, a silo gone): the run applies it once however often it arrives.
     /// </summary>
-    private static async Task<RunSnapshot> WithKeyAsync(string? idempotencyKey, Func<string, Task<RunSnapshot>> send, CancellationToken cancellationToken)
+    private Task<RunSnapshot> WithKeyAsync(string? idempotencyKey, Func<string, Task<RunSnapshot>> send, CancellationToken cancellationToken)
     {
         var key = idempotencyKey ?? Guid.NewGuid().ToString("N");
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await send(key).WaitAsync(cancellationToken);
-            }
-            catch (Exception ex) when (attempt < 3 && ex is TimeoutException or SiloUnavailableException && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
-            }
-        }
+        return RetryAsync(() => send(key), cancellationToken);
     }
+
+    /// <summary>
+    /// Calls the cluster, again with backoff (200 ms to 5 s, with jitter, for up to <see cref="AgentsClientOptions.RetryLimit"/>)
+    /// while no worker can take the call: during a deploy or a restart a call waits instead of failing.
+    /// Start is idempotent by run ID, reads are reads, cancel is idempotent; other commands carry a key.
+    /// </summary>
+    private async Task<RunSnapshot> RetryAsync(Func<Task<RunSnapshot>> call, CancellationToken cancellationToken) =>
+        await _retry.Value.ExecuteAsync(async ct => await call().WaitAsync(ct), cancellationToken);
+
+    private readonly Lazy<ResiliencePipeline> _retry = new(() => new ResiliencePipelineBuilder()
+        .AddTimeout(options.Value.RetryLimit)
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(NoWorkerFailures.IsNoWorker),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(5),
+        })
+        .Build());
 
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default)
     {

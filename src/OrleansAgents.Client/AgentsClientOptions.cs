@@ -17,6 +17,12 @@ public sealed class AgentsClientOptions
     [Required]
     public string ServiceId { get; set; } = "orleans-agents";
 
+    /// <summary>
+    /// How long a call keeps being sent again while no worker can take it (a deploy, a restart), before the
+    /// error reaches the caller.
+    /// </summary>
+    public TimeSpan RetryLimit { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Owner recorded on runs this service starts.</summary>
     [Required]
     public string Owner { get; set; } = "internal";

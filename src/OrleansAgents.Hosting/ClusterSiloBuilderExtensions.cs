@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansAgents.Hosting.Placement;
 using OrleansAgents.Journal;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -87,6 +88,9 @@ public static class ClusterSiloBuilderExtensions
         silo.Services.Configure<ReminderOptions>(configuration.GetSection($"{ClusterHostOptions.SectionName}:Reminders"));
 
         silo.Services.AddOrleansAgentsDatabase(configuration);
+
+        // Runs are placed where their agent version is hosted (every silo places, so every silo registers it).
+        silo.Services.AddPlacementDirector<AgentVersionPlacement, AgentVersionPlacementDirector>();
         silo.Services.TryAddSingleton(TimeProvider.System);
 
         // The Orleans Dashboard must be registered on every silo; the front end serves it at /dashboard.

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Streams;
 using OrleansAgents.Agents;
+using OrleansAgents.Hosting.Placement;
 using OrleansAgents.Journal;
 using OrleansAgents.Recovery;
 using OrleansAgents.Runs.Engine;
@@ -15,6 +17,7 @@ namespace OrleansAgents.Runs;
 /// it an activation's powers (storage, timers, reminders, the live stream) and passes its calls on.
 /// </summary>
 #pragma warning disable CA1001 // The engine is disposed in OnDeactivateAsync, the activation's end.
+[AgentVersionPlacement]
 internal sealed class AgentRunGrain(
     [PersistentState("run", OrleansAgentsNames.RunStorage)] IPersistentState<RunHeader> header,
     JournalPort journal,
@@ -22,6 +25,8 @@ internal sealed class AgentRunGrain(
     AgentRegistry agents,
     RunReactivator reactivator,
     ILocalSiloDetails silo,
+    IClusterMembershipService membership,
+    ISiloMetadataCache siloMetadata,
     IOptions<RunOptions> options,
     TimeProvider time,
     ILogger<AgentRunGrain> logger) : Grain, IAgentRunGrain, IRunRetentionGrain, IRemindable, IRunHost
@@ -115,6 +120,10 @@ internal sealed class AgentRunGrain(
     Task IRunHost.ReloadHeaderAsync() => header.ReadStateAsync();
 
     Task IRunHost.ClearHeaderAsync() => header.ClearStateAsync();
+
+    bool IRunHost.IsHostedElsewhere(string agent, string version) =>
+        membership.CurrentSnapshot.Members.Values.Any(m => m.Status == SiloStatus.Active && !m.SiloAddress.Equals(silo.SiloAddress)
+            && AgentVersions.Hosts(siloMetadata.GetSiloMetadata(m.SiloAddress), agent, version));
 
     IDisposable IRunHost.StartTimer(Func<Task> tick, TimeSpan dueTime, TimeSpan period) =>
         this.RegisterGrainTimer(_ => tick(), new GrainTimerCreationOptions(dueTime, period) { Interleave = true, KeepAlive = true });

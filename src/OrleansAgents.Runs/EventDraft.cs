@@ -34,6 +34,12 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
     /// <summary>Committed steps, as a terminal event counts them.</summary>
     public int? StepCount { get; init; }
 
+    /// <summary>The agent version a run started with (<c>run.started</c>), upgraded to (<c>run.upgraded</c>) or waits for (<c>run.pinned</c>).</summary>
+    public string? Version { get; init; }
+
+    /// <summary>When a pinned run fails if no silo hosts its version.</summary>
+    public DateTimeOffset? Until { get; init; }
+
     public static EventDraft RunStarted(RunHeader header, string activation) => new(RunEventTypes.RunStarted, Json(w =>
     {
         w.WriteString("agent", header.Agent);
@@ -42,7 +48,19 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
         w.WritePropertyName("input");
         w.WriteRawValue(header.Input);
         w.WriteString("activation", activation);
-    })) { Activation = activation };
+    })) { Activation = activation, Version = header.AgentVersion };
+
+    public static EventDraft RunUpgraded(string from, string to) => new(RunEventTypes.RunUpgraded, Json(w =>
+    {
+        w.WriteString("from", from);
+        w.WriteString("to", to);
+    })) { Version = to };
+
+    public static EventDraft RunPinned(string version, DateTimeOffset until) => new(RunEventTypes.RunPinned, Json(w =>
+    {
+        w.WriteString("version", version);
+        w.WriteString("until", until);
+    })) { Version = version, Until = until };
 
     public static EventDraft RunResumed(int? step, string silo, string activation) => new(RunEventTypes.RunResumed, Json(w =>
     {
@@ -220,7 +238,13 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
                 return new EventDraft(stored.Type, stored.Data) { Step = root.GetProperty("step").GetInt32() };
 
             case RunEventTypes.RunStarted or RunEventTypes.RunResumed:
-                return new EventDraft(stored.Type, stored.Data) { Activation = ReadString(root, "activation") };
+                return new EventDraft(stored.Type, stored.Data) { Activation = ReadString(root, "activation"), Version = ReadString(root, "version") };
+
+            case RunEventTypes.RunUpgraded:
+                return new EventDraft(stored.Type, stored.Data) { Version = root.GetProperty("to").GetString() };
+
+            case RunEventTypes.RunPinned:
+                return new EventDraft(stored.Type, stored.Data) { Version = root.GetProperty("version").GetString(), Until = root.GetProperty("until").GetDateTimeOffset() };
 
             case RunEventTypes.RunSucceeded or RunEventTypes.RunFailed or RunEventTypes.RunCancelled:
                 return new EventDraft(stored.Type, stored.Data)

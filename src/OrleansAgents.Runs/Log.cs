@@ -30,6 +30,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Run {RunId} removed by retention")]
     public static partial void RunExpired(ILogger logger, string runId);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Run {RunId} upgraded: agent {Agent} version {From} is hosted nowhere; going on with {To}")]
+    public static partial void RunUpgraded(ILogger logger, string runId, string agent, string from, string to);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Run {RunId} waits for a silo hosting agent {Agent} version {Version} (the agent pins its runs)")]
+    public static partial void RunPinned(ILogger logger, string runId, string agent, string version);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Run {RunId} moves to a silo hosting agent {Agent} version {Version}")]
+    public static partial void RunMoving(ILogger logger, string runId, string agent, string version);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Run {RunId} step {Step} failed")]
     public static partial void StepFailed(ILogger logger, string runId, int step, Exception exception);
 

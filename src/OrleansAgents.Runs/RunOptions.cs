@@ -43,6 +43,12 @@ public sealed class RunOptions
     /// </summary>
     public TimeSpan RecoveryRetryLimit { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a run whose agent pins its version (<see cref="Agents.AgentUpgradePolicy.Pin"/>) waits for a silo
+    /// that hosts that version, after a deploy removed it from every silo, before it fails.
+    /// </summary>
+    public TimeSpan PinTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Per-attempt timeout of a step, unless its agent or tool sets its own.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansAgents.Agents;
+using OrleansAgents.Hosting.Placement;
 using OrleansAgents.Journal;
 using OrleansAgents.Recovery;
 using OrleansAgents.Runs;
@@ -24,6 +26,7 @@ public static class RunsSiloBuilderExtensions
             .Validate(o => o.StepTimeout > TimeSpan.Zero, "OrleansAgents:Runs:StepTimeout must be positive.")
             .Validate(o => o.RecoveryWakeConcurrency is >= 1 and <= 1024, "OrleansAgents:Runs:RecoveryWakeConcurrency must be from 1 to 1024.")
             .Validate(o => o.RecoveryRetryLimit > TimeSpan.Zero, "OrleansAgents:Runs:RecoveryRetryLimit must be positive.")
+            .Validate(o => o.PinTimeout > TimeSpan.Zero, "OrleansAgents:Runs:PinTimeout must be positive.")
             .ValidateOnStart();
 
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)
@@ -37,6 +40,12 @@ public static class RunsSiloBuilderExtensions
         services.AddSingleton<JournalPort>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JournalWriter>());
         services.AddSingleton<AgentRegistry>();
+
+        // The agent versions this silo hosts, in its silo metadata, for placement. The agents exist only once
+        // the container does: this options step fills the dictionary before UseSiloMetadata's own step copies it.
+        var published = new Dictionary<string, string>(StringComparer.Ordinal);
+        services.AddOptions<SiloMetadata>().Configure<AgentRegistry>((_, registry) => AgentVersions.Publish(published, registry.Hosted));
+        silo.UseSiloMetadata(published);
 
         services.AddHostedService<DeadSiloRecoveryService>();
         services.AddSingleton<RunReactivator>();

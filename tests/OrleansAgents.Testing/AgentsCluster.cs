@@ -172,9 +172,18 @@ public sealed class AgentsCluster : IAsyncDisposable
         }
     }
 
-    public SiloProcess AddSilo(string name)
+    public SiloProcess AddSilo(string name) => AddSilo(name, new Dictionary<string, string>());
+
+    /// <summary>A worker with settings of its own on top of the cluster's (a deploy of a changed definition, say).</summary>
+    public SiloProcess AddSilo(string name, IReadOnlyDictionary<string, string> settings)
     {
-        var silo = new SiloProcess(name, FreePort(), FreePort(), _environment, LogDirectory);
+        var environment = new Dictionary<string, string>(_environment);
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        var silo = new SiloProcess(name, FreePort(), FreePort(), environment, LogDirectory);
         Silos.Add(silo);
         return silo;
     }

@@ -12,6 +12,12 @@ public static class RunEventTypes
     public const string RunCancelled = "run.cancelled";
     public const string InputMessage = "input.message";
 
+    /// <summary>No silo hosts the run's agent version any more: it goes on with the current one.</summary>
+    public const string RunUpgraded = "run.upgraded";
+
+    /// <summary>No silo hosts the run's agent version and its agent pins it: the run waits for one, until a deadline.</summary>
+    public const string RunPinned = "run.pinned";
+
     /// <summary>A piece of a model's streamed text; live only, never stored.</summary>
     public const string StepDelta = "step.delta";
 

@@ -31,4 +31,10 @@ public sealed record RunSnapshot
 
     /// <summary>What the run waits for, while <see cref="RunStatus.WaitingForInput"/>.</summary>
     [Id(12)] public InputRequest? WaitingFor { get; init; }
+
+    /// <summary>
+    /// The agent version the run waits for a silo to host (its agent pins versions and a deploy removed it),
+    /// with the time it fails if none comes back.
+    /// </summary>
+    [Id(13)] public VersionWait? WaitingForVersion { get; init; }
 }

@@ -8,7 +8,7 @@ namespace OrleansAgents.Agents.Bench;
 /// The deterministic built-in agent for benchmarks and failure drills. Input
 /// <c>{ "steps": N, "stepMs": M, "bytes": B }</c> runs N steps, each waiting M ms and returning about B bytes.
 /// </summary>
-public sealed class BenchAgent(TimeProvider time) : IAgent
+public sealed class BenchAgent(TimeProvider time, Microsoft.Extensions.Options.IOptions<BenchOptions> options) : IAgent
 {
     public const string AgentName = "bench";
     private const int MaxSteps = 100_000;
@@ -17,7 +17,9 @@ public sealed class BenchAgent(TimeProvider time) : IAgent
 
     public string Name => AgentName;
 
-    public string Version => "1";
+    public string Version => options.Value.Version;
+
+    public AgentUpgradePolicy UpgradePolicy => options.Value.UpgradePolicy;
 
     public void ValidateInput(JsonElement input)
     {

@@ -36,6 +36,8 @@ public sealed class ChatAgent : IAgent
 
     public IReadOnlyList<string> SampleDocuments => _definition.SampleDocuments;
 
+    public AgentUpgradePolicy UpgradePolicy => _definition.UpgradePolicy;
+
     public void ValidateInput(JsonElement input) => _definition.ValidateInput(input);
 
     public AgentDecision Decide(AgentContext context)

@@ -39,6 +39,13 @@ public sealed class ChatAgentDefinition
     public Func<JsonElement, string> UserMessage { get; init; } = input =>
         input.ValueKind == JsonValueKind.String ? input.GetString()! : input.GetRawText();
 
+    /// <summary>
+    /// What a run of an older version of this definition does once no silo hosts that version. Upgrade (the
+    /// default): the chat agent's decisions read the committed steps alone (the conversation so far is in
+    /// them), so the current definition can take the next decision.
+    /// </summary>
+    public AgentUpgradePolicy UpgradePolicy { get; init; } = AgentUpgradePolicy.Upgrade;
+
     /// <summary>Names of sample documents the agent's input may refer to.</summary>
     public IReadOnlyList<string> SampleDocuments { get; init; } = [];
 

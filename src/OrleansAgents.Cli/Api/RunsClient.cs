@@ -10,6 +10,9 @@ namespace OrleansAgents.Cli.Api;
 public sealed class RunsClient : IDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a call answered 503 (no worker available) keeps being sent again before the CLI gives up.</summary>
+    private static readonly TimeSpan UnavailableRetryLimit = TimeSpan.FromSeconds(60);
     private readonly HttpClient _http;
 
     public RunsClient(Connection connection)
@@ -155,13 +158,58 @@ public sealed class RunsClient : IDisposable
     private Task<HttpResponseMessage> SendForHeadersAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         SendForHeadersAsync(request, cancellationToken, cancellationToken);
 
-    /// <summary>Sends and checks the status; <paramref name="caller"/> tells a Ctrl+C from a timeout.</summary>
+    /// <summary>
+    /// Sends and checks the status; <paramref name="caller"/> tells a Ctrl+C from a timeout. A 503 (no worker can
+    /// take the call: a deploy, a restart) is sent again after its <c>Retry-After</c>, for up to
+    /// <see cref="UnavailableRetryLimit"/>: the same request, so a command's idempotency key goes with it.
+    /// </summary>
     private async Task<HttpResponseMessage> SendForHeadersAsync(HttpRequestMessage request, CancellationToken cancellationToken, CancellationToken caller)
     {
-        HttpResponseMessage response;
+        var content = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
+        var waited = TimeSpan.Zero;
+        while (true)
+        {
+            var response = await SendOnceAsync(request, cancellationToken, caller);
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || waited >= UnavailableRetryLimit)
+            {
+                return await CheckAsync(response, cancellationToken);
+            }
+
+            var delay = response.Headers.RetryAfter?.Delta is { } after && after > TimeSpan.Zero ? Min(after, TimeSpan.FromSeconds(10)) : TimeSpan.FromSeconds(2);
+            response.Dispose();
+            await Task.Delay(delay, cancellationToken);
+            waited += delay;
+            request = Copy(request, content);
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static HttpRequestMessage Copy(HttpRequestMessage request, byte[]? content)
+    {
+        var copy = new HttpRequestMessage(request.Method, request.RequestUri);
+        foreach (var (name, values) in request.Headers)
+        {
+            copy.Headers.TryAddWithoutValidation(name, values);
+        }
+
+        if (content is not null)
+        {
+            copy.Content = new ByteArrayContent(content);
+            foreach (var (name, values) in request.Content!.Headers)
+            {
+                copy.Content.Headers.TryAddWithoutValidation(name, values);
+            }
+        }
+
+        return copy;
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, CancellationToken cancellationToken, CancellationToken caller)
+    {
         try
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -171,7 +219,10 @@ public sealed class RunsClient : IDisposable
         {
             throw new CliException(ExitCodes.Unavailable, $"{BaseAddress} did not answer within {RequestTimeout.TotalSeconds:0} s.");
         }
+    }
 
+    private static async Task<HttpResponseMessage> CheckAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
         if (response.IsSuccessStatusCode)
         {
             return response;

@@ -70,6 +70,10 @@ public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string
         {
             case "run.started":
                 return (Label("run started", "bold"), E($"{data.Text("agent")} (version {JsonText.Compact(data.Property("version"))}) for {data.Text("owner")}; input {JsonText.Compact(data.Property("input"))}"));
+            case "run.upgraded":
+                return (Label("run upgraded", "yellow"), E($"agent version {data.Text("from")} → {data.Text("to")} (no silo hosts {data.Text("from")} any more)"));
+            case "run.pinned":
+                return (Label("run waits", "yellow"), E($"for a silo with agent version {data.Text("version")}, until {data.Text("until")}"));
             case "run.resumed":
                 return (Label("run resumed", "yellow"), E($"on {data.Text("silo")}" + (data.Number("step") is { } rs ? $" at step {rs}" : "")));
             case "step.started":

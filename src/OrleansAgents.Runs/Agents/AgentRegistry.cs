@@ -20,6 +20,9 @@ public sealed class AgentRegistry : IAgentSource
     /// <summary>Registered agent names.</summary>
     public IReadOnlyCollection<string> Names => _latest.Keys;
 
+    /// <summary>Every agent version this silo can run (what it publishes in its silo metadata).</summary>
+    public IEnumerable<(string Agent, string Version)> Hosted => _versions.Keys;
+
     /// <summary>The current definition of each registered agent.</summary>
     public IReadOnlyCollection<IAgent> Latest => _latest.Values;
 
@@ -33,4 +36,7 @@ public sealed class AgentRegistry : IAgentSource
     /// <summary>The exact definition a run started with, or null when this silo no longer has it.</summary>
     public IAgent? Find(string name, string version) =>
         _versions.TryGetValue((name, version), out var agent) ? agent : null;
+
+    /// <summary>The current definition of the named agent, or null when this silo has none by that name.</summary>
+    public IAgent? Current(string name) => _latest.GetValueOrDefault(name);
 }

@@ -15,6 +15,9 @@ public interface IAgent
     /// <summary>The definition's version, recorded in the run; a run resumes with the version it started with.</summary>
     string Version { get; }
 
+    /// <summary>What a run of an older version does once no silo hosts that version: see <see cref="AgentUpgradePolicy"/>.</summary>
+    AgentUpgradePolicy UpgradePolicy => AgentUpgradePolicy.Pin;
+
     /// <summary>Names of sample documents the agent's input may refer to (shown by the page and <c>GET /api/agents</c>).</summary>
     IReadOnlyList<string> SampleDocuments => [];
 

@@ -8,4 +8,7 @@ public interface IAgentSource
 
     /// <summary>The exact definition a run started with, or null when this silo no longer has it.</summary>
     IAgent? Find(string name, string version);
+
+    /// <summary>The current definition of the named agent (what a run upgrades to), or null when there is none.</summary>
+    IAgent? Current(string name);
 }

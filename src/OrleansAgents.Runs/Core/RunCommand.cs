@@ -24,6 +24,12 @@ internal abstract record RunCommand
     /// <summary>Approve or reject what the run waits on; <paramref name="Key"/> makes a retried one apply once.</summary>
     public sealed record Answer(bool Approved, string? Text, string Key) : RunCommand;
 
+    /// <summary>No silo hosts the run's version any more; its agent allows going on with <paramref name="To"/>.</summary>
+    public sealed record Upgrade(string From, string To) : RunCommand;
+
+    /// <summary>No silo hosts the run's version; its agent pins it: wait for one until <paramref name="Until"/>.</summary>
+    public sealed record Pin(string Version, DateTimeOffset Until) : RunCommand;
+
     /// <summary>Decide the next step when none is pending (a journal that stopped between a result and its decision).</summary>
     public sealed record Continue : RunCommand;
 

@@ -21,6 +21,12 @@ internal static class RunDecider
         RunCommand.Fail fail => state.IsTerminal
             ? RunDecision.Done
             : RunDecision.Commit(EventDraft.RunFailed(fail.Error, state.Pending?.Index, state.Steps.Count, state.Usage)),
+        RunCommand.Upgrade upgrade => state.IsTerminal || state.AgentVersion == upgrade.To
+            ? RunDecision.Done
+            : RunDecision.Commit(EventDraft.RunUpgraded(upgrade.From, upgrade.To)),
+        RunCommand.Pin pin => state.IsTerminal || state.WaitingForVersion is not null
+            ? RunDecision.Done
+            : RunDecision.Commit(EventDraft.RunPinned(pin.Version, pin.Until)),
         RunCommand.Cancel cancel => state.IsTerminal
             ? RunDecision.Done
             : RunDecision.Commit(EventDraft.RunCancelled(cancel.Reason, state.Steps.Count, state.Usage)),

@@ -56,6 +56,12 @@ internal sealed record RunState
     /// <summary>How the run ended, once it has.</summary>
     public RunOutcome? Outcome { get; init; }
 
+    /// <summary>The agent version the run keeps to now: the one it started with, or the last it upgraded to.</summary>
+    public string? AgentVersion { get; init; }
+
+    /// <summary>While the run waits for a silo with its (pinned) version: when it fails if none comes.</summary>
+    public VersionWait? WaitingForVersion { get; init; }
+
     /// <summary>The first event this fold could not explain: the run fails with it instead of going on.</summary>
     public string? Fault { get; init; }
 
@@ -133,11 +139,15 @@ internal sealed record RunState
         switch (e.Type)
         {
             case RunEventTypes.RunStarted:
-                return Started ? Faulted(seq, e.Type, "the run had already started", at) : next with { Started = true };
+                return Started ? Faulted(seq, e.Type, "the run had already started", at) : next with { Started = true, AgentVersion = e.Version };
             case RunEventTypes.RunResumed:
                 return next;
             case RunEventTypes.InputMessage:
                 return next with { Messages = Messages.Add(e.Text ?? ""), CommandKeys = WithKey(e) };
+            case RunEventTypes.RunUpgraded:
+                return next with { AgentVersion = e.Version, WaitingForVersion = null };
+            case RunEventTypes.RunPinned:
+                return next with { WaitingForVersion = new VersionWait(e.Version ?? "", e.Until ?? at) };
         }
 
         if (!Started)

@@ -25,6 +25,9 @@ internal interface IRunHost
 
     Task ClearHeaderAsync();
 
+    /// <summary>Whether another active silo hosts this version of the agent (placement would put the run there).</summary>
+    bool IsHostedElsewhere(string agent, string version);
+
     /// <summary>A timer that keeps the activation alive while it ticks and interleaves with calls.</summary>
     IDisposable StartTimer(Func<Task> tick, TimeSpan dueTime, TimeSpan period);
 

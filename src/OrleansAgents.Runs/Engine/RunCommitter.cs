@@ -17,6 +17,7 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private RunStatus _rowStatus; // what this activation last wrote to the runs table (None: nothing yet)
+    private string? _rowVersion;
 
     /// <summary>The run as its committed journal tells it.</summary>
     public RunState State { get; private set; } = RunState.Empty;
@@ -72,6 +73,7 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
 
             State = next;
             _rowStatus = next.Status;
+            _rowVersion = next.AgentVersion;
             Committed?.Invoke(events);
             return new CommitOutcome(decision, Committed: true);
         }
@@ -107,13 +109,14 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
     /// </summary>
     private RunRow? RowFor(RunState next, DateTimeOffset now)
     {
-        if (next.Status == _rowStatus)
+        if (next.Status == _rowStatus && next.AgentVersion == _rowVersion)
         {
             return null;
         }
 
+        // The version placement reads: the one the run keeps to now.
         var header = host.Header;
-        return new RunRow(host.RunId, header.Owner, header.Agent, header.AgentVersion, next.Status, header.CreatedAt, now,
+        return new RunRow(host.RunId, header.Owner, header.Agent, next.AgentVersion ?? header.AgentVersion, next.Status, header.CreatedAt, now,
             next.LastSeq, next.StepCount, host.Silo, next.Usage.TotalTokens);
     }
 

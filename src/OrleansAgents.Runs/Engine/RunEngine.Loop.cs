@@ -14,7 +14,7 @@ internal sealed partial class RunEngine
 
     private void StartLoop()
     {
-        if (_loop.IsCompleted && !_deactivating && _cancelling is null && _planner is not null && Exists
+        if (_loop.IsCompleted && !_deactivating && _cancelling is null && !_pinned && !_moving && _planner is not null && Exists
             && State.Started && !State.IsTerminal && !State.IsWaiting)
         {
             if (_stepCancellation.IsCancellationRequested)

@@ -35,6 +35,9 @@ internal sealed partial class RunEngine : IDisposable
     private bool _deactivating;
     private bool _ended;
     private bool _poisoned;
+    private bool _pinned;
+    private bool _moving;
+    private IDisposable? _moveTimer;
 
     public RunEngine(IRunHost host, IRunJournal journal, IAgentSource agents, RunOptions options, TimeProvider time, ILogger logger, Random? random = null)
     {
@@ -90,7 +93,7 @@ internal sealed partial class RunEngine : IDisposable
         _keepAlive.Dispose();
         CancelStep();
         await Task.WhenAny(_loop, Task.Delay(_options.DeactivationDrainTimeout, _time, cancellationToken));
-        if (Exists && !State.IsTerminal && !State.IsWaiting && _cancelling is null && !_poisoned && !shuttingDown)
+        if (Exists && !State.IsTerminal && !State.IsWaiting && _cancelling is null && !_poisoned && !_pinned && !shuttingDown)
         {
             _host.ScheduleReactivation();
         }
@@ -179,6 +182,12 @@ internal sealed partial class RunEngine : IDisposable
     public async Task OnReminderAsync()
     {
         _keepAlive.MayExist();
+        if (Exists && !State.IsTerminal && _pinned)
+        {
+            await RecheckVersionAsync();
+            return;
+        }
+
         if (!Exists || State.IsTerminal || State.IsWaiting)
         {
             await _keepAlive.StopAsync();
@@ -191,6 +200,7 @@ internal sealed partial class RunEngine : IDisposable
     public void Dispose()
     {
         _keepAlive.Dispose();
+        _moveTimer?.Dispose();
         _committer.Dispose();
         _stepCancellation.Dispose();
     }
@@ -211,7 +221,7 @@ internal sealed partial class RunEngine : IDisposable
         {
             RunId = RunId,
             Agent = header.Agent,
-            AgentVersion = header.AgentVersion,
+            AgentVersion = state.AgentVersion ?? header.AgentVersion,
             Owner = header.Owner,
             Status = state.Status,
             CreatedAt = header.CreatedAt,
@@ -222,6 +232,7 @@ internal sealed partial class RunEngine : IDisposable
             Error = state.Outcome?.Error,
             Usage = state.Usage.TotalTokens > 0 ? state.Usage : null,
             WaitingFor = state.IsWaiting ? state.Request : null,
+            WaitingForVersion = state.IsTerminal ? null : state.WaitingForVersion,
         };
     }
 
@@ -244,8 +255,9 @@ internal sealed partial class RunEngine : IDisposable
         }
 
         var header = _host.Header;
-        var agent = _agents.Find(header.Agent, header.AgentVersion);
-        _planner = new RunPlanner(RunId, agent ?? new UnavailableAgent(header.Agent, header.AgentVersion), RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
+        var version = State.AgentVersion ?? header.AgentVersion;
+        var agent = _agents.Find(header.Agent, version);
+        _planner = new RunPlanner(RunId, agent ?? new UnavailableAgent(header.Agent, version), RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
         if (State.IsTerminal)
         {
             _ended = true;
@@ -258,10 +270,9 @@ internal sealed partial class RunEngine : IDisposable
             return;
         }
 
-        if (agent is null)
+        if (agent is null && !await BindAnotherVersionAsync(header, version))
         {
-            await CommitCommandAsync(new RunCommand.Fail(((UnavailableAgent)_planner.Agent).Reason));
-            return;
+            return; // moving to a silo with its version, waiting for one, or failed
         }
 
         if (State.IsWaiting)

@@ -32,7 +32,7 @@ public sealed class JournalWriter(
         SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
                              $12::timestamptz[], $13::bigint[], $14::integer[], $15::text[], $19::bigint[])
         ON CONFLICT (run_id) DO UPDATE
-           SET status = excluded.status, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
+           SET status = excluded.status, agent_version = excluded.agent_version, updated_at = excluded.updated_at, last_seq = excluded.last_seq,
                steps = excluded.steps, silo = excluded.silo, total_tokens = excluded.total_tokens
          WHERE r.last_seq < excluded.last_seq
         """;

@@ -52,7 +52,9 @@ internal static class RunJson
         run.RunId, run.Agent, run.Owner, StatusName(run.Status), run.CreatedAt, run.UpdatedAt, run.LastSeq, run.Steps,
         Parse(run.Result), run.Error,
         run.Usage is { } u ? new UsageResource(u.InputTokens, u.OutputTokens, u.TotalTokens) : null,
-        run.WaitingFor is { } w ? new WaitingForResource(w.Step, w.Kind, w.Tool, Parse(w.Arguments), w.Question) : null);
+        run.WaitingFor is { } w ? new WaitingForResource(w.Step, w.Kind, w.Tool, Parse(w.Arguments), w.Question) : null,
+        run.AgentVersion,
+        run.WaitingForVersion is { } v ? new VersionWaitResource(v.Version, v.Until) : null);
 
     private static JsonElement? Parse(string? json)
     {
@@ -92,7 +94,12 @@ public sealed record RunResource(
     JsonElement? Result,
     string? Error,
     UsageResource? Usage = null,
-    WaitingForResource? WaitingFor = null);
+    WaitingForResource? WaitingFor = null,
+    string? AgentVersion = null,
+    VersionWaitResource? WaitingForVersion = null);
+
+/// <summary>A run waiting for a silo that hosts its agent version (its agent pins versions), until it fails.</summary>
+public sealed record VersionWaitResource(string Version, DateTimeOffset Until);
 
 /// <summary>Model tokens of a run. Run lists carry the total only (as of the run's last status change).</summary>
 public sealed record UsageResource(long? InputTokens, long? OutputTokens, long TotalTokens);

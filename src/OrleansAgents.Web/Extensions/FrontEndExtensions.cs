@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Orleans.Dashboard;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using OrleansAgents.Hosting;
@@ -19,7 +20,7 @@ public static class FrontEndExtensions
     public static WebApplicationBuilder AddOrleansAgentsFrontEnd(this WebApplicationBuilder builder)
     {
         // A member of the cluster that hosts no runs: it has no run grain class to host them with.
-        builder.UseOrleans(silo => silo.AddOrleansAgentsCluster(builder.Configuration));
+        builder.UseOrleans(silo => silo.AddOrleansAgentsCluster(builder.Configuration).UseSiloMetadata([]));
 
         builder.AddOrleansAgentsTelemetry(
             metrics: m => m.AddAspNetCoreInstrumentation().AddPrometheusExporter(),

@@ -4,9 +4,14 @@ using OrleansAgents.Runs;
 
 namespace OrleansAgents.Web.Infrastructure;
 
-/// <summary>Maps what callers can get wrong to RFC 9457 problem details with a 4xx status.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// Maps what callers can get wrong to RFC 9457 problem details with a 4xx status, and a cluster with no worker
+/// able to take the call (a deploy, a restart) to 503 with <c>Retry-After</c>: never a 500 for either.
+/// </summary>
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
+    private const int RetryAfterSeconds = 2;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title) = exception switch
@@ -17,6 +22,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             RunStateException => (StatusCodes.Status409Conflict, "Not possible in the run's state"),
             JsonException => (StatusCodes.Status400BadRequest, "Malformed JSON"),
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Bad request"),
+            _ when NoWorkerFailures.IsNoWorker(exception) => (StatusCodes.Status503ServiceUnavailable, "No worker available"),
             _ => (0, ""),
         };
         if (status == 0 || httpContext.Response.HasStarted)
@@ -25,11 +31,19 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         }
 
         httpContext.Response.StatusCode = status;
+        var detail = exception.Message;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            detail = $"No worker can take this call right now (workers are starting or restarting); nothing was lost. Try again in {RetryAfterSeconds} s.";
+            Log.NoWorker(logger, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+        }
+
         var context = new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = exception.Message },
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
         };
         if (!await problems.TryWriteAsync(context))
         {
@@ -39,5 +53,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         }
 
         return true;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "503 for {Path}: no worker could take the call ({Type}: {Reason})")]
+        public static partial void NoWorker(ILogger logger, string path, string type, string reason);
     }
 }

@@ -556,6 +556,14 @@ function apply(state, e) {
       runEntry(e, 'Run started', h('div', { class: 'small' }, `agent ${data.agent} v${data.version} · owner ${data.owner}`),
         details('Input', data.input));
       break;
+    case 'run.upgraded':
+      runEntry(e, 'Run upgraded', h('div', { class: 'small' },
+        `agent version ${data.from} → ${data.to}: no silo hosts ${data.from} any more, the run goes on with the current definition`));
+      break;
+    case 'run.pinned':
+      runEntry(e, 'Run waits for its agent version', h('div', { class: 'small' },
+        `no silo hosts version ${data.version}; the run fails at ${data.until} unless one comes back`));
+      break;
     case 'run.resumed':
       runEntry(e, 'Run resumed', h('div', { class: 'small' },
         `on ${data.silo ?? 'another silo'}${data.step !== undefined && data.step !== null ? ` at step ${data.step}` : ''}`));

@@ -181,6 +181,8 @@ internal sealed class SimActivation : IRunHost
 
     Task IRunHost.PublishAsync(RunEventBatch batch) => Task.CompletedTask;
 
+    bool IRunHost.IsHostedElsewhere(string agent, string version) => false; // one agent version in the simulation
+
     void IRunHost.DeactivateOnIdle() => _cluster.Deactivate(this);
 
     void IRunHost.ScheduleReactivation() => _cluster.ScheduleWake(RunId, $"reactivation after {Name}");

@@ -22,6 +22,8 @@ internal sealed class SimAgent(SimCluster cluster) : IAgent, IAgentSource
 
     public IAgent? Find(string name, string version) => name == Name && version == Version ? this : null;
 
+    public IAgent? Current(string name) => name == Name ? this : null;
+
     public void ValidateInput(JsonElement input)
     {
     }

@@ -1,0 +1,13 @@
+namespace OrleansAgents.Agents.Bench;
+
+/// <summary>The <c>bench</c> agent's definition, for drills and tests of deploys. Section <c>OrleansAgents:Agents:Bench</c>.</summary>
+public sealed class BenchOptions
+{
+    public const string SectionName = "OrleansAgents:Agents:Bench";
+
+    /// <summary>The definition's version: a silo started with another value is a deploy of a changed agent.</summary>
+    public string Version { get; set; } = "1";
+
+    /// <summary>What its runs do once no silo hosts their version (its decisions read committed steps only: Upgrade).</summary>
+    public AgentUpgradePolicy UpgradePolicy { get; set; } = AgentUpgradePolicy.Upgrade;
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using OrleansAgents.Testing;
+
+namespace OrleansAgents.Web.Tests;
+
+/// <summary>The front end while no worker is up (every worker restarting in a deploy): 503, never 500, then success.</summary>
+public sealed class NoWorkerTests : IAsyncLifetime
+{
+    private AgentsCluster? _cluster;
+
+    private AgentsCluster Cluster => _cluster!;
+
+    public async ValueTask InitializeAsync() => _cluster = await AgentsCluster.StartOnOwnServerAsync(workers: 1, frontEnd: true);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ACallWhileNoWorkerIsUp_Is503WithRetryAfter_AndTheSameCallSucceedsOnceAWorkerIsBack()
+    {
+        using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dev-user-1");
+        var id = $"nw-{Guid.NewGuid():N}";
+        HttpRequestMessage Start() => new(HttpMethod.Post, "/api/runs")
+        {
+            Content = new StringContent($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":2,"stepMs":10}}""", Encoding.UTF8, "application/json"),
+        };
+
+        var worker = Cluster.Silos[0];
+        await worker.StopAsync(TimeSpan.FromSeconds(30));
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? unavailable = null;
+        for (var i = 0; i < 60 && unavailable is null; i++)
+        {
+            var response = await http.SendAsync(Start());
+            statuses.Add(response.StatusCode);
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                unavailable = response;
+            }
+            else
+            {
+                response.Dispose();
+                await Task.Delay(500);
+            }
+        }
+
+        Assert.NotNull(unavailable);
+        Assert.DoesNotContain(statuses, s => (int)s >= 500 && s != HttpStatusCode.ServiceUnavailable);
+        Assert.True(unavailable.Headers.RetryAfter?.Delta > TimeSpan.Zero, "503 carries Retry-After");
+        Assert.Equal("application/problem+json", unavailable.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await unavailable.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        Assert.Equal("No worker available", problem.GetProperty("title").GetString());
+        using (var agents = await http.GetAsync("/api/agents"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, agents.StatusCode);
+        }
+
+        worker.Start();
+        var accepted = HttpStatusCode.ServiceUnavailable;
+        for (var i = 0; i < 120 && accepted != HttpStatusCode.Accepted; i++)
+        {
+            using var response = await http.SendAsync(Start());
+            accepted = response.StatusCode;
+            Assert.True(accepted is HttpStatusCode.Accepted or HttpStatusCode.ServiceUnavailable, $"{accepted}: {await response.Content.ReadAsStringAsync()}");
+            if (accepted != HttpStatusCode.Accepted)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(2, response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 1)));
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted);
+        for (var i = 0; i < 300; i++)
+        {
+            var run = JsonDocument.Parse(await http.GetStringAsync($"/api/runs/{id}")).RootElement;
+            if (run.GetProperty("status").GetString() == "succeeded")
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"Run {id} did not succeed after the worker came back.");
+    }
+}
