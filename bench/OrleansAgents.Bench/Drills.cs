@@ -12,24 +12,7 @@ namespace OrleansAgents.Bench;
 /// </summary>
 internal sealed class Drills(Harness harness, NpgsqlDataSource db, BenchSettings settings)
 {
-    private readonly string _cluster = Path.Combine(settings.RepositoryRoot, "deploy", "local", "cluster.sh");
-
-    public async Task<WorkloadResult> RollingRestartAsync()
-    {
-        var ids = await harness.StartRunsAsync("drill-rolling", 100, 60, 100);
-        var started = Stopwatch.StartNew();
-        foreach (var worker in new[] { "worker-1", "worker-2" })
-        {
-            await ClusterAsync("restart", worker);
-            await Task.Delay(TimeSpan.FromSeconds(3)); // let it join before the next one goes
-        }
-
-        var restarts = started.Elapsed.TotalSeconds;
-        await harness.WaitAllTerminalAsync(ids, TimeSpan.FromMinutes(3));
-        var result = await CheckAsync("D-ROLLING", ids);
-        result.Figures["restart_s"] = restarts;
-        return result;
-    }
+    private readonly ClusterScript _script = new(settings);
 
     public async Task<WorkloadResult> PostgresOutageAsync()
     {
@@ -111,7 +94,8 @@ internal sealed class Drills(Harness harness, NpgsqlDataSource db, BenchSettings
         return false;
     }
 
-    private async Task<WorkloadResult> CheckAsync(string name, List<string> ids)
+    /// <summary>Every run succeeded, its events are 1..N, no step committed twice: the journal's promises, from PostgreSQL.</summary>
+    public async Task<WorkloadResult> CheckAsync(string name, List<string> ids)
     {
         var result = new WorkloadResult(name);
         await using var command = db.CreateCommand(
@@ -142,15 +126,5 @@ internal sealed class Drills(Harness harness, NpgsqlDataSource db, BenchSettings
         return output.Split('\n').Count(l => l.Contains("running (pid", StringComparison.Ordinal) && !l.Contains("postgres", StringComparison.Ordinal));
     }
 
-    private async Task<string> ClusterAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("bash", [_cluster, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["OA_SKIP_BUILD"] = "1";
-        using var process = Process.Start(info)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Console.Error.Write(output);
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} failed: {error}");
-    }
+    private Task<string> ClusterAsync(params string[] args) => _script.RunAsync(args);
 }

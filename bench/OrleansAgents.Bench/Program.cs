@@ -7,7 +7,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|A1|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
@@ -32,7 +32,8 @@ foreach (var workload in workloads)
         "W2" => await harness.RunThroughputAsync("W2", settings.Runs ?? 500, settings.Steps ?? 10, settings.StepMs ?? 50, settings.Bytes ?? 1024),
         "S1" => await harness.RunStepCostAsync(settings.Steps ?? 1000, settings.Bytes ?? 1024),
         "A1" => await harness.RunAgentLoopAsync(settings.Runs ?? 20),
-        "D-ROLLING" => await new Drills(harness, harness.Database, settings).RollingRestartAsync(),
+        "D-ROLLING" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING", TimeSpan.Zero),
+        "D-ROLLING-KEEP" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING-KEEP", TimeSpan.FromSeconds(15)),
         "D-PG" => await new Drills(harness, harness.Database, settings).PostgresOutageAsync(),
         "D-FRONTEND" => await new Drills(harness, harness.Database, settings).FrontEndKillAsync(),
         "E1" => await EventDeliveryWorkload.RunAsync(settings, settings.Subscribers ?? 1000, settings.Runs ?? 50),

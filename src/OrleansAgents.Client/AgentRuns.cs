@@ -5,6 +5,7 @@ using Npgsql;
 using Orleans.Streams;
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 using OrleansAgents.Runs;
 
 namespace OrleansAgents.Client;
@@ -52,8 +53,17 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
     /// while no worker can take the call: during a deploy or a restart a call waits instead of failing.
     /// Start is idempotent by run ID, reads are reads, cancel is idempotent; other commands carry a key.
     /// </summary>
-    private async Task<RunSnapshot> RetryAsync(Func<Task<RunSnapshot>> call, CancellationToken cancellationToken) =>
-        await _retry.Value.ExecuteAsync(async ct => await call().WaitAsync(ct), cancellationToken);
+    private async Task<RunSnapshot> RetryAsync(Func<Task<RunSnapshot>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _retry.Value.ExecuteAsync(async ct => await call().WaitAsync(ct), cancellationToken);
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new TimeoutException($"No worker took the call within {options.Value.RetryLimit.TotalSeconds:0} s (OrleansAgents:Client:RetryLimit).", ex);
+        }
+    }
 
     private readonly Lazy<ResiliencePipeline> _retry = new(() => new ResiliencePipelineBuilder()
         .AddTimeout(options.Value.RetryLimit)

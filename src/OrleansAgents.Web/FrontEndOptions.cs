@@ -23,6 +23,12 @@ public sealed class FrontEndOptions
     [Range(1, 100_000)]
     public int MaxStreamsPerOwner { get; set; } = 2000;
 
+    /// <summary>
+    /// How long an API request keeps retrying a call no worker could take (a rolling deploy, workers starting)
+    /// before it answers 503 with Retry-After.
+    /// </summary>
+    public TimeSpan NoWorkerRetryLimit { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Origins allowed to open WebSockets (any when empty; requests without Origin are not browsers).</summary>
     public string[] AllowedOrigins { get; set; } = [];
 

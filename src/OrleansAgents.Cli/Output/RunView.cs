@@ -46,6 +46,12 @@ public static class RunView
                 $"{waiting.Text("kind")} of {waiting.Text("tool")} {JsonText.Compact(waiting.Property("arguments"))} {waiting.Text("question")}".Trim()));
         }
 
+        Row("agent version", Markup.Escape(run.Text("agentVersion") ?? ""));
+        if (run.Property("waitingForVersion") is { ValueKind: JsonValueKind.Object } version)
+        {
+            Row("waiting for", $"[yellow]{Markup.Escape($"a silo with agent version {version.Text("version")} (fails at {Timestamp(version.Text("until"))})")}[/]");
+        }
+
         Row("result", Markup.Escape(JsonText.Compact(run.Property("result"), 1000)));
         Row("error", run.Text("error") is { } error ? $"[red]{Markup.Escape(error)}[/]" : null);
         console.Write(grid);

@@ -1,4 +1,5 @@
 using OrleansAgents.Runs;
+using OrleansAgents.Web.Infrastructure;
 
 namespace OrleansAgents.Web.Apis;
 
@@ -7,8 +8,8 @@ public static class AgentsApi
 {
     public static IEndpointRouteBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/agents", async (IGrainFactory grains) => Results.Ok(new AgentList(
-                [.. (await grains.GetGrain<IAgentCatalogGrain>(0).ListAsync()).Select(a => new AgentInfo(a.Name, a.Version, a.SampleDocuments))])))
+        app.MapGet("/api/agents", async (IGrainFactory grains, ClusterCalls calls, CancellationToken cancellationToken) => Results.Ok(new AgentList(
+                [.. (await calls.RunAsync(() => grains.GetGrain<IAgentCatalogGrain>(0).ListAsync(), cancellationToken)).Select(a => new AgentInfo(a.Name, a.Version, a.SampleDocuments))])))
             .RequireAuthorization().WithTags("Agents").WithSummary("The agents runs can be started with, and the sample documents each offers");
         return app;
     }

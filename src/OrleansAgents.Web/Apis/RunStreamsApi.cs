@@ -23,7 +23,7 @@ public static class RunStreamsApi
     }
 
     private static async Task<IResult> StreamAsync(
-        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, RunEventFollower follower, StreamLimiter limiter)
+        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, RunEventFollower follower, StreamLimiter limiter)
     {
         // Last-Event-ID (sent by a reconnecting EventSource) wins over ?after=.
         var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
@@ -32,7 +32,7 @@ public static class RunStreamsApi
             return RunsApi.Problem(400, "Invalid 'after'", "'after' and Last-Event-ID must be a sequence number, 0 or more.");
         }
 
-        await RunsApi.GetVisibleAsync(grains, id, user);
+        await RunsApi.GetVisibleAsync(grains, calls, id, user, context.RequestAborted);
         var owner = user.Owner();
         if (!limiter.TryAcquire(owner))
         {
@@ -61,7 +61,7 @@ public static class RunStreamsApi
     }
 
     private static async Task WebSocketAsync(
-        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, RunEventFollower follower,
+        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, RunEventFollower follower,
         StreamLimiter limiter, IOptions<FrontEndOptions> options)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -84,7 +84,7 @@ public static class RunStreamsApi
             return;
         }
 
-        await RunsApi.GetVisibleAsync(grains, id, user);
+        await RunsApi.GetVisibleAsync(grains, calls, id, user, context.RequestAborted);
         var owner = user.Owner();
         if (!limiter.TryAcquire(owner))
         {

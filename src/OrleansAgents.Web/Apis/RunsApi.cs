@@ -36,7 +36,7 @@ public static partial class RunsApi
 
     public static bool IsValidRunId(string id) => RunIdPattern().IsMatch(id);
 
-    private static async Task<IResult> StartAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, IOptions<FrontEndOptions> options)
+    private static async Task<IResult> StartAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, IOptions<FrontEndOptions> options)
     {
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
         var root = body.RootElement;
@@ -77,7 +77,7 @@ public static partial class RunsApi
             runId = $"run-{Guid.CreateVersion7():N}";
         }
 
-        var run = await grains.GetGrain<IAgentRunGrain>(runId).StartAsync(new StartRunRequest(agent, input, owner));
+        var run = await calls.RunAsync(() => grains.GetGrain<IAgentRunGrain>(runId).StartAsync(new StartRunRequest(agent, input, owner)), request.HttpContext.RequestAborted);
         if (!user.MaySee(run))
         {
             throw new RunConflictException($"Run ID '{runId}' is already in use.");
@@ -120,19 +120,20 @@ public static partial class RunsApi
         return Results.Ok(await queries.ListAsync(owner, statusFilter, agent, limit ?? 50, after, cancellationToken));
     }
 
-    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, IGrainFactory grains) =>
-        Results.Ok(RunJson.Resource(await GetVisibleAsync(grains, id, user)));
+    private static async Task<IResult> GetAsync(string id, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, CancellationToken cancellationToken) =>
+        Results.Ok(RunJson.Resource(await GetVisibleAsync(grains, calls, id, user, cancellationToken)));
 
-    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> CancelAsync(string id, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, CancellationToken cancellationToken)
     {
-        await GetVisibleAsync(grains, id, user);
-        var run = await grains.GetGrain<IAgentRunGrain>(id).CancelAsync($"cancelled by {user.Owner()}");
+        await GetVisibleAsync(grains, calls, id, user, cancellationToken);
+        var run = await calls.RunAsync(() => grains.GetGrain<IAgentRunGrain>(id).CancelAsync($"cancelled by {user.Owner()}"), cancellationToken);
         return Results.Accepted($"/api/runs/{id}", RunJson.Resource(run));
     }
 
-    private static async Task<IResult> InputAsync(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains)
+    private static async Task<IResult> InputAsync(string id, HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls)
     {
-        await GetVisibleAsync(grains, id, user);
+        var cancellationToken = request.HttpContext.RequestAborted;
+        await GetVisibleAsync(grains, calls, id, user, cancellationToken);
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
         var root = body.RootElement;
         var kind = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
@@ -148,15 +149,18 @@ public static partial class RunsApi
             key = given;
         }
 
+        // Without the client's key, one of the request's own: the front end's retries of it apply once.
+        key ??= $"req-{Guid.NewGuid():N}";
+
         var grain = grains.GetGrain<IAgentRunGrain>(id);
         RunSnapshot run;
         switch (kind)
         {
             case "approve":
-                run = await grain.ApproveAsync(Text("comment"), key);
+                run = await calls.RunAsync(() => grain.ApproveAsync(Text("comment"), key), cancellationToken);
                 break;
             case "reject":
-                run = await grain.RejectAsync(Text("reason"), key);
+                run = await calls.RunAsync(() => grain.RejectAsync(Text("reason"), key), cancellationToken);
                 break;
             case "message":
                 if (Text("message") is not { Length: > 0 and <= 16_384 } message)
@@ -164,7 +168,7 @@ public static partial class RunsApi
                     return Problem(400, "Invalid input", "'message' must be a non-empty string of at most 16384 characters.");
                 }
 
-                run = await grain.SendMessageAsync(message, key);
+                run = await calls.RunAsync(() => grain.SendMessageAsync(message, key), cancellationToken);
                 break;
             default:
                 return Problem(400, "Invalid input", "'kind' must be 'approve', 'reject' or 'message'.");
@@ -173,7 +177,7 @@ public static partial class RunsApi
         return Results.Accepted($"/api/runs/{id}", RunJson.Resource(run));
     }
 
-    private static async Task<IResult> EventsAsync(string id, ClaimsPrincipal user, IGrainFactory grains, JournalStore store, string? after, string? limit, CancellationToken cancellationToken)
+    private static async Task<IResult> EventsAsync(string id, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, JournalStore store, string? after, string? limit, CancellationToken cancellationToken)
     {
         if (!TryParseAfter(after, out var afterSeq))
         {
@@ -185,7 +189,7 @@ public static partial class RunsApi
             return Problem(400, "Invalid 'limit'", "'limit' must be from 1 to 1000.");
         }
 
-        await GetVisibleAsync(grains, id, user);
+        await GetVisibleAsync(grains, calls, id, user, cancellationToken);
         var events = await store.ReadEventsAsync(id, afterSeq, max, cancellationToken);
         var json = new StringBuilder("[");
         for (var i = 0; i < events.Count; i++)
@@ -197,14 +201,14 @@ public static partial class RunsApi
     }
 
     /// <summary>The run, if it exists and the caller may see it; otherwise 404 (another owner's run looks missing).</summary>
-    public static async Task<RunSnapshot> GetVisibleAsync(IGrainFactory grains, string id, ClaimsPrincipal user)
+    public static async Task<RunSnapshot> GetVisibleAsync(IGrainFactory grains, ClusterCalls calls, string id, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (!IsValidRunId(id))
         {
             throw new RunNotFoundException($"Run '{id}' does not exist.");
         }
 
-        var run = await grains.GetGrain<IAgentRunGrain>(id).GetStatusAsync();
+        var run = await calls.RunAsync(() => grains.GetGrain<IAgentRunGrain>(id).GetStatusAsync(), cancellationToken);
         return user.MaySee(run) ? run : throw new RunNotFoundException($"Run '{id}' does not exist.");
     }
 

@@ -67,6 +67,7 @@ public static class FrontEndExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<RunEventFollower>();
         services.AddSingleton<RunQueries>();
+        services.AddSingleton<ClusterCalls>();
         services.AddSingleton<StreamLimiter>();
         services.AddHostedService<HousekeepingService>();
         return builder;

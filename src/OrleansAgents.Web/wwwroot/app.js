@@ -819,7 +819,9 @@ function renderHeader() {
   badge.textContent = statusLabel(status);
   badge.className = `badge ${status}`;
   byTestId('run-view').dataset.status = status;
-  byTestId('run-agent').textContent = run.agent ? `agent ${run.agent}` : '';
+  byTestId('run-agent').textContent = run.agent
+    ? `agent ${run.agent}${run.agentVersion ? ` v${run.agentVersion}` : ''}${run.waitingForVersion ? ` · waits for a silo with version ${run.waitingForVersion.version}` : ''}`
+    : '';
   const steps = Math.max(run.steps ?? 0, [...state.steps.values()].filter((s) => s.done).length);
   byTestId('run-steps').textContent = `${steps} step${steps === 1 ? '' : 's'}`;
   byTestId('run-tokens').textContent = tokens(state.usage ?? run.usage);
