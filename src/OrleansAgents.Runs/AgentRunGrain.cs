@@ -49,8 +49,9 @@ internal sealed class AgentRunGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // On shutdown the survivors' dead-silo recovery takes the run over instead of a reactivation here.
-        await Engine.DeactivateAsync(reason.ReasonCode is DeactivationReasonCode.ShuttingDown or DeactivationReasonCode.Migrating, cancellationToken);
+        // On shutdown the survivors' dead-silo recovery takes the run over instead of a reactivation here. A
+        // migrating run is woken too: the directory sends the wake to where it went.
+        await Engine.DeactivateAsync(reason.ReasonCode is DeactivationReasonCode.ShuttingDown, cancellationToken);
         Engine.Dispose();
     }
 
@@ -147,6 +148,8 @@ internal sealed class AgentRunGrain(
             .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, this.GetPrimaryKeyString()))).OnNextAsync(batch);
 
     void IRunHost.DeactivateOnIdle() => DeactivateOnIdle();
+
+    void IRunHost.MigrateOnIdle() => MigrateOnIdle();
 
     void IRunHost.ScheduleReactivation() => reactivator.Schedule(this.GetPrimaryKeyString());
 }

@@ -9,7 +9,8 @@ namespace OrleansAgents.Hosting.Placement;
 /// versions (outside a deploy) any silo will do and nothing is read. During a rolling deploy, where
 /// silos differ, the run's agent and version are read from the runs table and a silo that hosts them is
 /// chosen; a run with none (a new run, or a version no silo hosts any more) goes to any silo, where its
-/// agent's upgrade policy decides. Runs on the calling silo, so every silo registers it, front end too.
+/// agent's upgrade policy decides. Runs on the calling silo, so every silo registers it, front end too; it
+/// also chooses where a run migrates (a run activated on a silo without its version asks to migrate).
 /// </summary>
 internal sealed class AgentVersionPlacementDirector(ISiloMetadataCache metadata, NpgsqlDataSource dataSource) : IPlacementDirector
 {

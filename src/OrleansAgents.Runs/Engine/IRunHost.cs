@@ -39,6 +39,9 @@ internal interface IRunHost
     /// <summary>Sends a batch to the run's live stream.</summary>
     Task PublishAsync(RunEventBatch batch);
 
+    /// <summary>Moves this activation, once idle, to the silo placement chooses (one that hosts the run's version).</summary>
+    void MigrateOnIdle();
+
     /// <summary>Lets this activation go once it is idle.</summary>
     void DeactivateOnIdle();
 

@@ -14,15 +14,17 @@ internal sealed partial class RunEngine
     {
         if (_host.IsHostedElsewhere(header.Agent, version))
         {
-            // Placement put it here before it knew better. This activation answers the call that brought it (reads,
-            // commands) but runs nothing; once idle it goes, and the run is woken where its version is.
+            // Placement put it here before it knew better (a reactivation from this silo reuses it). This activation
+            // answers the call that brought it but runs nothing; once idle it migrates, and placement picks a silo
+            // with its version. Asked again every few seconds in case a migration did not happen.
             _moving = true;
             Log.RunMoving(_logger, RunId, header.Agent, version);
+            _host.MigrateOnIdle();
             _moveTimer ??= _host.StartTimer(() =>
             {
-                _host.DeactivateOnIdle();
+                _host.MigrateOnIdle();
                 return Task.CompletedTask;
-            }, TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan);
+            }, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
             return false;
         }
 

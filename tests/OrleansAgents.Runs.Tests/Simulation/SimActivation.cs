@@ -185,6 +185,8 @@ internal sealed class SimActivation : IRunHost
 
     void IRunHost.DeactivateOnIdle() => _cluster.Deactivate(this);
 
+    void IRunHost.MigrateOnIdle() => _cluster.Deactivate(this); // one version in the simulation: never asked
+
     void IRunHost.ScheduleReactivation() => _cluster.ScheduleWake(RunId, $"reactivation after {Name}");
 
     private Task RunAsTurnAsync(Func<Task> work)
