@@ -95,7 +95,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1206, Level = LogLevel.Information, Message = "Run {RunId} woken after its activation went away (attempt {Attempt})")]
     public static partial void Woken(ILogger logger, string runId, int attempt);
 
-    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Waking run {RunId} failed (attempt {Attempt}): {Reason}")]
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Waking run {RunId} failed after {Attempt} attempts; its reminder, if any, is the backstop: {Reason}")]
     public static partial void WakeFailed(ILogger logger, string runId, int attempt, string reason);
 
     // 1300-1399: retention.

@@ -105,4 +105,22 @@ public sealed class RunStateTests
         Assert.False(state.IsSameCommand("k1", RunEventTypes.InputRejected, "ok"));
         Assert.Null(state.IsSameCommand("k2", RunEventTypes.InputApproved, "ok"));
     }
+
+    [Fact]
+    public void APinnedRun_ShowsTheVersionItWaitsFor_UntilItResumesOrUpgrades()
+    {
+        var pinned = RunState.Replay(
+        [
+            Started,
+            Event(2, RunEventTypes.StepStarted, """{"step":0,"name":"a","args":{}}"""),
+            Event(3, RunEventTypes.RunPinned, """{"version":"1","until":"2026-12-02T00:10:00+00:00"}"""),
+        ]);
+        var resumed = pinned.Apply(4, EventDraft.FromStored(Event(4, RunEventTypes.RunResumed, """{"step":0,"silo":"s","activation":"b"}""")), DateTimeOffset.UnixEpoch);
+        var upgraded = pinned.Apply(4, EventDraft.FromStored(Event(4, RunEventTypes.RunUpgraded, """{"from":"1","to":"2"}""")), DateTimeOffset.UnixEpoch);
+
+        Assert.Equal("1", pinned.WaitingForVersion?.Version);
+        Assert.Null(resumed.WaitingForVersion);
+        Assert.Null(upgraded.WaitingForVersion);
+        Assert.Equal("2", upgraded.AgentVersion);
+    }
 }

@@ -112,6 +112,21 @@ public sealed class RunIntegrityTests(ClusterFixture fixture)
         Assert.Equal(RunEventTypes.RunFailed, events[^1].Type);
     }
 
+    [Fact]
+    public async Task ACommandToAFinishedRunInANewActivation_IsRefusedAsFinished_NotAnError()
+    {
+        var id = NewId();
+        await Run(id).StartAsync(new StartRunRequest("bench", RunJournal.BenchInput(2, 0), "user-1"));
+        await RunJournal.WaitForTerminalAsync(Cluster, id, Finish);
+        await DeactivateAllAsync(); // the next activation knows the run from its last event only
+
+        var message = await Assert.ThrowsAsync<RunStateException>(() => Run(id).SendMessageAsync("too late", "k1"));
+        var approve = await Assert.ThrowsAsync<RunStateException>(() => Run(id).ApproveAsync("too late", "k2"));
+
+        Assert.Contains("has finished", message.Message, StringComparison.Ordinal);
+        Assert.Contains("not waiting for input", approve.Message, StringComparison.Ordinal);
+    }
+
     private async Task SendMessageIgnoringRefusalAsync(string id, string message)
     {
         try

@@ -49,6 +49,7 @@ public static class VoiceAgentBuilderAgent
             },
             Output = Output,
             SampleDocuments = VoiceAgentSamples.Documents,
+            UpgradePolicy = options.UpgradePolicy,
         };
     }
 

@@ -22,4 +22,7 @@ public sealed class VoiceAgentBuilderOptions
 
     /// <summary>Per-attempt timeout of a tool call.</summary>
     public TimeSpan ToolTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What its runs do once no silo hosts their version (Upgrade: the chat agent's decisions read committed steps only).</summary>
+    public AgentUpgradePolicy UpgradePolicy { get; set; } = AgentUpgradePolicy.Upgrade;
 }

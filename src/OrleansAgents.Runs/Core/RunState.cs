@@ -141,7 +141,7 @@ internal sealed record RunState
             case RunEventTypes.RunStarted:
                 return Started ? Faulted(seq, e.Type, "the run had already started", at) : next with { Started = true, AgentVersion = e.Version };
             case RunEventTypes.RunResumed:
-                return next;
+                return next with { WaitingForVersion = null }; // resumed with its agent: whatever it waited for is here
             case RunEventTypes.InputMessage:
                 return next with { Messages = Messages.Add(e.Text ?? ""), CommandKeys = WithKey(e) };
             case RunEventTypes.RunUpgraded:

@@ -1,3 +1,4 @@
+using OrleansAgents.Agents;
 using OrleansAgents.Journal;
 using OrleansAgents.Runs.Core;
 
@@ -33,6 +34,15 @@ internal sealed partial class RunEngine
     private async Task<RunSnapshot> CommandAsync(RunCommand command)
     {
         EnsureExists();
+        if (_planner is null)
+        {
+            // A finished run known from its last event only: its whole journal tells whether this command's key
+            // was applied (a retry is answered as the first was) or it is refused because the run has finished.
+            var header = _host.Header;
+            _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+            _planner = new RunPlanner(RunId, new UnavailableAgent(header.Agent, State.AgentVersion ?? header.AgentVersion),
+                RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
+        }
 
         // The request may be stored (and seen by the caller) while its commit is still being applied here.
         await _committer.SettleAsync();
@@ -48,6 +58,18 @@ internal sealed partial class RunEngine
         if (outcome.Committed && command is RunCommand.Answer answer)
         {
             Log.InputDecided(_logger, RunId, State.Pending?.Index ?? -1, answer.Approved);
+        }
+
+        if (_unbound && !State.IsWaiting && !State.IsTerminal)
+        {
+            // Answered while its agent version is not here (a deploy happened while it waited): now it must go on,
+            // so now its version is settled (moved, upgraded or pinned).
+            _unbound = false;
+            var header = _host.Header;
+            if (!await BindAnotherVersionAsync(header, State.AgentVersion ?? header.AgentVersion))
+            {
+                return Snapshot();
+            }
         }
 
         StartLoop();
@@ -95,6 +117,7 @@ internal sealed partial class RunEngine
 
     private async Task CancelUntilCommittedAsync(string? reason)
     {
+        await Task.Yield(); // stored in _cancelling before anything here can fail and reset it
         var delay = TimeSpan.FromMilliseconds(100);
         try
         {

@@ -42,6 +42,13 @@ internal sealed partial class RunEngine
         {
             while (!_deactivating && _cancelling is null)
             {
+                if (_stepCancellation.IsCancellationRequested)
+                {
+                    // A cancel that did not land (it failed, the run goes on): steps need a live token again.
+                    _stepCancellation.Dispose();
+                    _stepCancellation = new CancellationTokenSource();
+                }
+
                 var state = State;
                 if (state.IsTerminal)
                 {

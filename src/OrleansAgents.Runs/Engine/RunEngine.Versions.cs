@@ -20,11 +20,9 @@ internal sealed partial class RunEngine
             _moving = true;
             Log.RunMoving(_logger, RunId, header.Agent, version);
             _host.MigrateOnIdle();
-            _moveTimer ??= _host.StartTimer(() =>
-            {
-                _host.MigrateOnIdle();
-                return Task.CompletedTask;
-            }, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+            _moveTimer ??= _host.StartTimer(() => _host.IsHostedElsewhere(header.Agent, version)
+                ? MigrateAgainAsync()
+                : RecheckVersionAsync(), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
             return false;
         }
 
@@ -74,8 +72,17 @@ internal sealed partial class RunEngine
     /// <summary>A run that waits for its version, or is about to move to it, looks again (its reminder ticked).</summary>
     private async Task RecheckVersionAsync()
     {
+        // The silo it was moving to went away (placement kept it here), or the reminder ticked: settle it again.
+        _moveTimer?.Dispose();
+        _moveTimer = null;
         _pinned = false;
         _moving = false;
         await ResumeAsync();
+    }
+
+    private Task MigrateAgainAsync()
+    {
+        _host.MigrateOnIdle();
+        return Task.CompletedTask;
     }
 }

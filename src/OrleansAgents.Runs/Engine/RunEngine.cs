@@ -38,6 +38,7 @@ internal sealed partial class RunEngine : IDisposable
     private bool _pinned;
     private bool _moving;
     private IDisposable? _moveTimer;
+    private bool _unbound; // waits for a person while its agent version is not on this silo
 
     public RunEngine(IRunHost host, IRunJournal journal, IAgentSource agents, RunOptions options, TimeProvider time, ILogger logger, Random? random = null)
     {
@@ -93,7 +94,7 @@ internal sealed partial class RunEngine : IDisposable
         _keepAlive.Dispose();
         CancelStep();
         await Task.WhenAny(_loop, Task.Delay(_options.DeactivationDrainTimeout, _time, cancellationToken));
-        if (Exists && !State.IsTerminal && !State.IsWaiting && _cancelling is null && !_poisoned && !_pinned && !shuttingDown)
+        if (Exists && !State.IsTerminal && !State.IsWaiting && !_poisoned && !_pinned && !shuttingDown)
         {
             _host.ScheduleReactivation();
         }
@@ -182,7 +183,7 @@ internal sealed partial class RunEngine : IDisposable
     public async Task OnReminderAsync()
     {
         _keepAlive.MayExist();
-        if (Exists && !State.IsTerminal && _pinned)
+        if (Exists && !State.IsTerminal && (_pinned || _moving))
         {
             await RecheckVersionAsync();
             return;
@@ -270,14 +271,17 @@ internal sealed partial class RunEngine : IDisposable
             return;
         }
 
+        if (State.IsWaiting)
+        {
+            // Waiting for a person: nothing was cut off and nothing runs until they answer. Its version is
+            // settled when the answer comes, not on a read (a pin's clock must not run while a person decides).
+            _unbound = agent is null;
+            return;
+        }
+
         if (agent is null && !await BindAnotherVersionAsync(header, version))
         {
             return; // moving to a silo with its version, waiting for one, or failed
-        }
-
-        if (State.IsWaiting)
-        {
-            return; // waiting for a person: nothing was cut off and nothing runs until they answer
         }
 
         if (!State.Started)

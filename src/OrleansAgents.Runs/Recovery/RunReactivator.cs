@@ -1,19 +1,24 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansAgents.Runs;
+using Polly;
+using Polly.Retry;
 
 namespace OrleansAgents.Recovery;
 
 /// <summary>
 /// Brings back unfinished runs whose activation went away while their silo lives on: the runtime may
-/// deactivate an activation whose grain-directory entry was lost with a dead silo, or collect it. A run
-/// that stops for any reason but shutdown is woken again from outside the grain, within moments.
+/// deactivate an activation whose grain-directory entry was lost with a dead silo, or collect it, or the run
+/// let it go when PostgreSQL stayed down. A run that stops for any reason but shutdown is woken again from
+/// outside the grain, with backoff for <see cref="RunOptions.RecoveryRetryLimit"/> (an activation cannot load
+/// while PostgreSQL is down), after which its reminder, if it has one, is the backstop.
 /// </summary>
-public sealed class RunReactivator(IGrainFactory grains, ILogger<RunReactivator> logger) : BackgroundService
+public sealed class RunReactivator(IGrainFactory grains, IOptions<RunOptions> options, ILogger<RunReactivator> logger) : BackgroundService
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private ResiliencePipeline? _retry;
 
     /// <summary>Asks for the run to be woken once its current activation is gone.</summary>
     public void Schedule(string runId) => _queue.Writer.TryWrite(runId);
@@ -34,23 +39,37 @@ public sealed class RunReactivator(IGrainFactory grains, ILogger<RunReactivator>
 
     private async Task WakeAsync(string runId, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; attempt <= 10 && !cancellationToken.IsCancellationRequested; attempt++)
+        var attempt = 0;
+        try
         {
-            try
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken); // let the old activation go first
+            await Retry.ExecuteAsync(async _ =>
             {
-                await Task.Delay(Settle * attempt, cancellationToken);
+                attempt++;
                 await grains.GetGrain<IAgentRunGrain>(runId).WakeAsync();
-                Log.Woken(logger, runId, attempt);
-                return;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                Log.WakeFailed(logger, runId, attempt, ex.Message);
-            }
+            }, cancellationToken);
+            Log.Woken(logger, runId, attempt);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            Log.WakeFailed(logger, runId, attempt, ex.Message);
         }
     }
+
+    /// <summary>A first wait of 100 ms lets the old activation go; then exponential backoff with jitter up to 5 s.</summary>
+    private ResiliencePipeline Retry => _retry ??= new ResiliencePipelineBuilder()
+        .AddTimeout(options.Value.RecoveryRetryLimit)
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(5),
+        })
+        .Build();
 }
