@@ -17,6 +17,9 @@ internal sealed record BenchSettings
     public int? Steps { get; init; }
     public int? StepMs { get; init; }
     public int? Bytes { get; init; }
+    public TimeSpan SoakDuration { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan FaultEvery { get; init; } = TimeSpan.FromSeconds(60);
+    public int Seed { get; init; } = 1;
 
     public static BenchSettings Parse(string[] args)
     {
@@ -39,6 +42,9 @@ internal sealed record BenchSettings
                 "--runs" => settings with { Runs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--steps" => settings with { Steps = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--step-ms" => settings with { StepMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--minutes" => settings with { SoakDuration = TimeSpan.FromMinutes(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
+                "--fault-every" => settings with { FaultEvery = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },
+                "--seed" => settings with { Seed = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--bytes" => settings with { Bytes = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

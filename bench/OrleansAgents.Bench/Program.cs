@@ -7,8 +7,13 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|all] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|E1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
+}
+
+if (settings.Workload.Equals("SOAK", StringComparison.OrdinalIgnoreCase))
+{
+    return await SoakCommand.RunAsync(settings); // its own summary line; exit 1 on a broken promise
 }
 
 await using var harness = await Harness.ConnectAsync(settings);

@@ -50,7 +50,8 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
 
     /// <summary>
     /// Calls the cluster, again with backoff (200 ms to 5 s, with jitter, for up to <see cref="AgentsClientOptions.RetryLimit"/>)
-    /// while no worker can take the call: during a deploy or a restart a call waits instead of failing.
+    /// while no worker can take the call or PostgreSQL cannot be reached: during a deploy, a restart or a short
+    /// database outage a call waits instead of failing.
     /// Start is idempotent by run ID, reads are reads, cancel is idempotent; other commands carry a key.
     /// </summary>
     private async Task<RunSnapshot> RetryAsync(Func<Task<RunSnapshot>> call, CancellationToken cancellationToken)
@@ -61,7 +62,7 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
         }
         catch (TimeoutRejectedException ex)
         {
-            throw new TimeoutException($"No worker took the call within {options.Value.RetryLimit.TotalSeconds:0} s (OrleansAgents:Client:RetryLimit).", ex);
+            throw new TimeoutException($"No worker took the call, or PostgreSQL stayed unreachable, for {options.Value.RetryLimit.TotalSeconds:0} s (OrleansAgents:Client:RetryLimit).", ex);
         }
     }
 
@@ -69,7 +70,7 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
         .AddTimeout(options.Value.RetryLimit)
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(NoWorkerFailures.IsNoWorker),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(NoWorkerFailures.IsUnavailable),
             MaxRetryAttempts = int.MaxValue,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,

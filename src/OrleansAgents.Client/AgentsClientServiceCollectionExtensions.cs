@@ -37,6 +37,8 @@ public static class AgentsClientServiceCollectionExtensions
                 clustering.ConnectionString = agents.Value.ConnectionString;
             }));
             client.AddMemoryStreams(OrleansAgentsNames.StreamProvider);
+            // A worker's PostgreSQL failure arrives as itself: a store outage is retried like a missing worker.
+            client.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         });
         services.AddSingleton<IAgentRuns, AgentRuns>();
         return services;

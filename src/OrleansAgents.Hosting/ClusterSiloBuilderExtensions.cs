@@ -43,6 +43,10 @@ public static class ClusterSiloBuilderExtensions
 
         silo.ConfigureEndpoints(AdvertisedAddress(host), host.SiloPort, host.GatewayPort, host.ListenOnAnyHostAddress);
 
+        // PostgreSQL's failures cross the cluster as themselves (not "Could not find a codec for type
+        // Npgsql.NpgsqlException"), so a caller can tell "the store is down, try again" from a bug.
+        silo.Services.Configure<ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
+
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = OrleansAgentsNames.NpgsqlInvariant;

@@ -8,7 +8,7 @@ namespace OrleansAgents.Runs;
 public static class TransientFailures
 {
     /// <summary>
-    /// HTTP 408/429/5xx, lost connections and timeouts; not bad requests, not our own cancellation. Agents add
+    /// HTTP 408/429/5xx, lost connections and timeouts, a database that cannot be reached; not bad requests, not our own cancellation. Agents add
     /// their clients' own failure types through <see cref="Agents.IAgent.IsTransient"/>.
     /// </summary>
     public static bool IsTransient(Exception exception) => exception switch
@@ -18,6 +18,8 @@ public static class TransientFailures
         HttpRequestException http => http.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)http.StatusCode >= 500,
         TaskCanceledException canceled => canceled.InnerException is TimeoutException, // HttpClient's own timeout
         IOException or SocketException => true,
+        // A database a tool writes to that is restarting or refusing connections (not an error in what it asked).
+        _ when NoWorkerFailures.IsStoreUnavailable(exception) => true,
         _ => exception.InnerException is { } inner && IsTransient(inner),
     };
 

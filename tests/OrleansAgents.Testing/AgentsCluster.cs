@@ -42,6 +42,9 @@ public sealed class AgentsCluster : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>The PostgreSQL server the cluster's database lives on (outage drills stop and start it).</summary>
+    public PostgresServer Server => _server;
+
     public List<SiloProcess> Silos { get; } = [];
 
     /// <summary>The front-end silo, when started with one.</summary>
@@ -186,6 +189,27 @@ public sealed class AgentsCluster : IAsyncDisposable
         var silo = new SiloProcess(name, FreePort(), FreePort(), environment, LogDirectory);
         Silos.Add(silo);
         return silo;
+    }
+
+    /// <summary>
+    /// A deploy of one worker: stops it gracefully and starts it again under the same name and ports with
+    /// <paramref name="settings"/> on top of the cluster's, and returns once it is active.
+    /// </summary>
+    public async Task RestartSiloAsync(int index, IReadOnlyDictionary<string, string> settings)
+    {
+        var old = Silos[index];
+        await old.StopAsync(TimeSpan.FromSeconds(60));
+        await old.DisposeAsync();
+        var environment = new Dictionary<string, string>(_environment);
+        foreach (var (key, value) in settings)
+        {
+            environment[key] = value;
+        }
+
+        var replacement = new SiloProcess(old.Name, old.SiloPort, old.GatewayPort, environment, LogDirectory);
+        Silos[index] = replacement;
+        replacement.Start();
+        await WaitForActiveSilosAsync(Silos.Count + (FrontEnd is null ? 0 : 1), TimeSpan.FromSeconds(90));
     }
 
     /// <summary>

@@ -91,4 +91,82 @@ public sealed class NoWorkerTests : IAsyncLifetime
 
         Assert.Fail($"Run {id} did not succeed after the worker came back.");
     }
+
+    /// <summary>
+    /// Found by the chaos soak: while PostgreSQL was down, a start (the new run's activation reads its header)
+    /// and an events read answered 500 ("Could not find a codec for type Npgsql.NpgsqlException" for the
+    /// worker's failure; the front end's own query failing as is).
+    /// </summary>
+    [Fact]
+    public async Task While_PostgreSQL_is_down_a_start_and_a_read_answer_503_with_Retry_After_and_succeed_once_it_is_back()
+    {
+        using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dev-user-1");
+        var before = $"pg-{Guid.NewGuid():N}";
+        var during = $"pg-{Guid.NewGuid():N}";
+        HttpRequestMessage Start(string id) => new(HttpMethod.Post, "/api/runs")
+        {
+            Content = new StringContent($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":2,"stepMs":10}}""", Encoding.UTF8, "application/json"),
+        };
+
+        using (var started = await http.SendAsync(Start(before)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        }
+
+        await Cluster.Server.StopAsync();
+        var answers = new List<(string Call, HttpStatusCode Status, string Body)>();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(25) && answers.Count(a => a.Status == HttpStatusCode.ServiceUnavailable) < 2)
+            {
+                using var start = await http.SendAsync(Start(during));
+                answers.Add(("start", start.StatusCode, await start.Content.ReadAsStringAsync()));
+                Assert.True(start.StatusCode != HttpStatusCode.ServiceUnavailable || start.Headers.RetryAfter?.Delta > TimeSpan.Zero, "503 carries Retry-After");
+                using var events = await http.GetAsync($"/api/runs/{before}/events");
+                answers.Add(("events", events.StatusCode, await events.Content.ReadAsStringAsync()));
+                Assert.True(events.StatusCode != HttpStatusCode.ServiceUnavailable || events.Headers.RetryAfter?.Delta > TimeSpan.Zero, "503 carries Retry-After");
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+        finally
+        {
+            await Cluster.Server.RestartAsync();
+        }
+
+        var described = string.Join(Environment.NewLine, answers.Select(a => $"{a.Call}: {(int)a.Status} {a.Body[..Math.Min(200, a.Body.Length)]}"));
+        Assert.False(answers.Any(a => (int)a.Status >= 500 && a.Status != HttpStatusCode.ServiceUnavailable), described);
+        Assert.True(answers.Any(a => a.Call == "start" && a.Status == HttpStatusCode.ServiceUnavailable), described);
+        Assert.True(answers.Any(a => a.Call == "events" && a.Status == HttpStatusCode.ServiceUnavailable), described);
+        var problem = JsonDocument.Parse(answers.First(a => a.Status == HttpStatusCode.ServiceUnavailable).Body).RootElement;
+        Assert.Equal("Run store unavailable", problem.GetProperty("title").GetString());
+
+        // The same start, sent again as the client's retry, is the same run, and it runs.
+        var accepted = HttpStatusCode.ServiceUnavailable;
+        for (var i = 0; i < 60 && accepted != HttpStatusCode.Accepted; i++)
+        {
+            using var response = await http.SendAsync(Start(during));
+            accepted = response.StatusCode;
+            Assert.True(accepted is HttpStatusCode.Accepted or HttpStatusCode.ServiceUnavailable, $"{accepted}: {await response.Content.ReadAsStringAsync()}");
+            if (accepted != HttpStatusCode.Accepted)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted);
+        foreach (var id in new[] { before, during })
+        {
+            var status = "";
+            for (var i = 0; i < 600 && status != "succeeded"; i++)
+            {
+                using var response = await http.GetAsync($"/api/runs/{id}");
+                status = response.IsSuccessStatusCode ? JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString()! : "";
+                await Task.Delay(100);
+            }
+
+            Assert.Equal("succeeded", status);
+        }
+    }
 }

@@ -6,11 +6,12 @@ namespace OrleansAgents.Web.Infrastructure;
 
 /// <summary>
 /// Maps what callers can get wrong to RFC 9457 problem details with a 4xx status, and a cluster with no worker
-/// able to take the call (a deploy, a restart) to 503 with <c>Retry-After</c>: never a 500 for either.
+/// able to take the call (a deploy, a restart) or no PostgreSQL to reach to 503 with <c>Retry-After</c>: never a 500.
 /// </summary>
 public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     private const int RetryAfterSeconds = 2;
+    private const string StoreUnavailable = "Run store unavailable";
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -23,6 +24,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             JsonException => (StatusCodes.Status400BadRequest, "Malformed JSON"),
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Bad request"),
             _ when NoWorkerFailures.IsNoWorker(exception) => (StatusCodes.Status503ServiceUnavailable, "No worker available"),
+            _ when NoWorkerFailures.IsStoreUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, StoreUnavailable),
             _ => (0, ""),
         };
         if (status == 0 || httpContext.Response.HasStarted)
@@ -35,7 +37,9 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            detail = $"No worker can take this call right now (workers are starting or restarting); nothing was lost. Try again in {RetryAfterSeconds} s.";
+            detail = title == StoreUnavailable
+                ? $"PostgreSQL, where runs are kept, cannot be reached right now; nothing was lost. Try again in {RetryAfterSeconds} s."
+                : $"No worker can take this call right now (workers are starting or restarting); nothing was lost. Try again in {RetryAfterSeconds} s.";
             Log.NoWorker(logger, httpContext.Request.Path, exception.GetType().Name, exception.Message);
         }
 
@@ -57,7 +61,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "503 for {Path}: no worker could take the call ({Type}: {Reason})")]
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "503 for {Path}: no worker or no PostgreSQL could take the call ({Type}: {Reason})")]
         public static partial void NoWorker(ILogger logger, string path, string type, string reason);
     }
 }
