@@ -192,6 +192,14 @@ internal sealed partial class RunEngine
             {
                 return; // committed, or stale after a reload (another activation's result stands)
             }
+
+            if (_deactivating)
+            {
+                // Another activation has taken the run over while this one lets go (a silo shutting down in a
+                // deploy): it runs the step from its own view. Deciding again here would commit a result after it
+                // decided to run the step, so the step's body would run after its commit (found by the soak).
+                return;
+            }
         }
     }
 
@@ -201,7 +209,7 @@ internal sealed partial class RunEngine
         for (var i = 0; i < MaxCommandAttempts; i++)
         {
             var outcome = await CommitAsync(new RunCommand.RecordRetry(plan.Index, attempt, error, delay.TotalMilliseconds));
-            if (!outcome.Conflicted)
+            if (!outcome.Conflicted || _deactivating)
             {
                 return outcome.Committed;
             }
