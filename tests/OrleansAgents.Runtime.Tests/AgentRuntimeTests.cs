@@ -55,7 +55,14 @@ public sealed class AgentRuntimeTests(OfflineAgentClusterFixture fixture, ITestO
         await Run(id).StartAsync(new StartRunRequest(VoiceAgentBuilderAgent.AgentName, Input, "user-1"));
 
         await RunJournal.WaitForEventAsync(Cluster, id, e => e.Type == RunEventTypes.InputRequested, Patience);
+        // The grain applies a commit once PostgreSQL has acknowledged it, so it may answer a moment after the row is there.
         var waiting = await Run(id).GetStatusAsync();
+        for (var i = 0; i < 50 && waiting.Status != RunStatus.WaitingForInput; i++)
+        {
+            await Task.Delay(100);
+            waiting = await Run(id).GetStatusAsync();
+        }
+
         Assert.Equal(RunStatus.WaitingForInput, waiting.Status);
         Assert.Equal("publish_configuration", waiting.WaitingFor!.Tool);
         Assert.Equal(InputRequestKinds.Approval, waiting.WaitingFor.Kind);
