@@ -61,6 +61,9 @@ internal static partial class Log
     public static partial void ReminderCleanupDeferred(ILogger logger, string runId, string reason);
 
     // 1100-1199: commits.
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Run {RunId}: another activation took the run over at seq {OwnerSeq}; this one stops and lets go")]
+    public static partial void Superseded(ILogger logger, string runId, long ownerSeq);
+
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Run {RunId} commit at seq {Seq} collided with stored events; reloading the journal")]
     public static partial void CommitConflict(ILogger logger, string runId, long seq, Exception exception);
 

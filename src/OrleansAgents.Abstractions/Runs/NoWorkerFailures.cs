@@ -12,7 +12,7 @@ public static class NoWorkerFailures
     /// </summary>
     public static bool IsNoWorker(Exception exception) => exception switch
     {
-        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => true,
+        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or RunMovedException => true,
         ArgumentException argument => argument.Message.StartsWith("Could not find an implementation for interface", StringComparison.Ordinal),
         OrleansException orleans => orleans.Message.Contains("No active nodes are compatible", StringComparison.Ordinal),
         _ => exception.InnerException is { } inner && IsNoWorker(inner),

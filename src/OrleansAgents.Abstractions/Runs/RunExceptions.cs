@@ -27,6 +27,18 @@ public sealed class RunNotFoundException : Exception
     public RunNotFoundException(string message, Exception inner) : base(message, inner) { }
 }
 
+/// <summary>
+/// The activation that took the call has been superseded by a newer one of the same run (two were briefly
+/// alive, as in a silo's shutdown): nothing was recorded; the same call, sent again, reaches the run.
+/// </summary>
+[GenerateSerializer, Alias("OrleansAgents.RunMovedException")]
+public sealed class RunMovedException : Exception
+{
+    public RunMovedException() { }
+    public RunMovedException(string message) : base(message) { }
+    public RunMovedException(string message, Exception inner) : base(message, inner) { }
+}
+
 /// <summary>The run cannot do this in its current state (e.g. approve when nothing waits for approval).</summary>
 [GenerateSerializer, Alias("OrleansAgents.RunStateException")]
 public sealed class RunStateException : Exception

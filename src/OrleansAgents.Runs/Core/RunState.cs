@@ -65,6 +65,15 @@ internal sealed record RunState
     /// <summary>The first event this fold could not explain: the run fails with it instead of going on.</summary>
     public string? Fault { get; init; }
 
+    /// <summary>
+    /// The seq of the last <c>run.started</c> or <c>run.resumed</c>: the activation that committed it owns the run
+    /// from there. An activation that finds one after it took the run over has been superseded.
+    /// </summary>
+    public long OwnerSeq { get; init; }
+
+    /// <summary>The activation that recorded <see cref="OwnerSeq"/>.</summary>
+    public string? OwnerActivation { get; init; }
+
     /// <summary>Committed steps, also for a run known only by its terminal event.</summary>
     public int StepCount => Outcome?.Steps ?? Steps.Count;
 
@@ -139,9 +148,9 @@ internal sealed record RunState
         switch (e.Type)
         {
             case RunEventTypes.RunStarted:
-                return Started ? Faulted(seq, e.Type, "the run had already started", at) : next with { Started = true, AgentVersion = e.Version };
+                return Started ? Faulted(seq, e.Type, "the run had already started", at) : next with { Started = true, AgentVersion = e.Version, OwnerSeq = seq, OwnerActivation = e.Activation };
             case RunEventTypes.RunResumed:
-                return next with { WaitingForVersion = null }; // resumed with its agent: whatever it waited for is here
+                return next with { WaitingForVersion = null, OwnerSeq = seq, OwnerActivation = e.Activation }; // resumed with its agent: whatever it waited for is here
             case RunEventTypes.InputMessage:
                 return next with { Messages = Messages.Add(e.Text ?? ""), CommandKeys = WithKey(e) };
             case RunEventTypes.RunUpgraded:

@@ -16,6 +16,7 @@ namespace OrleansAgents.Runs.Engine;
 internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvider time, ILogger logger) : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private long _ownerSince; // the seq from which this activation owns the run: its load, or its own start or resume
     private RunStatus _rowStatus; // what this activation last wrote to the runs table (None: nothing yet)
     private string? _rowVersion;
 
@@ -25,7 +26,18 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
     /// <summary>Called with each commit's events, in commit order, once they are durable.</summary>
     public Action<IReadOnlyList<NewEvent>>? Committed { get; set; }
 
-    public void Load(RunState state) => State = state;
+    public void Load(RunState state)
+    {
+        State = state;
+        _ownerSince = state.LastSeq;
+    }
+
+    /// <summary>
+    /// A newer activation has recorded its start or resume since this one took the run over (two were alive at
+    /// once, as while a silo shuts down): this one commits nothing more but a cancel. A step result it committed
+    /// now would land after the newer one had decided to run that step, which would then run after its commit.
+    /// </summary>
+    public bool Superseded { get; private set; }
 
     /// <summary>Waits for the commit in flight, if any: the state then includes it.</summary>
     public async Task SettleAsync()
@@ -40,6 +52,11 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
         await _lock.WaitAsync();
         try
         {
+            if (Superseded && command is not RunCommand.Cancel)
+            {
+                return new CommitOutcome(RunDecision.Refused("was taken over by another activation"), Committed: false);
+            }
+
             var decision = RunDecider.Decide(State, command, planner);
             if (decision.Kind != RunDecisionKind.Commit)
             {
@@ -72,6 +89,7 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
             }
 
             State = next;
+            TrackOwner();
             _rowStatus = next.Status;
             _rowVersion = next.AgentVersion;
             Committed?.Invoke(events);
@@ -100,7 +118,20 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
     private async Task ReloadLockedAsync()
     {
         State = RunState.Replay(await journal.ReadAllAsync(host.RunId));
+        TrackOwner();
         _rowStatus = RunStatus.None; // another activation may have written the row: write it again with the next commit
+    }
+
+    private void TrackOwner()
+    {
+        if (State.OwnerActivation == host.ActivationId)
+        {
+            _ownerSince = Math.Max(_ownerSince, State.OwnerSeq); // its own start or resume (even one whose acknowledgement was lost)
+        }
+        else if (State.OwnerSeq > _ownerSince)
+        {
+            Superseded = true;
+        }
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ internal sealed partial class RunEngine
             // A finished run known from its last event only: its whole journal tells whether this command's key
             // was applied (a retry is answered as the first was) or it is refused because the run has finished.
             var header = _host.Header;
-            _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+            LoadState(RunState.Replay(await _journal.ReadAllAsync(RunId)));
             _planner = new RunPlanner(RunId, new UnavailableAgent(header.Agent, State.AgentVersion ?? header.AgentVersion),
                 RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
         }
@@ -81,11 +81,17 @@ internal sealed partial class RunEngine
     {
         for (var attempt = 1; ; attempt++)
         {
+            if (_committer.Superseded && command is not RunCommand.Cancel)
+            {
+                throw new RunMovedException($"Run '{RunId}' was taken over by another activation; nothing was recorded here. Send the call again.");
+            }
+
             var outcome = await CommitAsync(command);
             if (!outcome.Conflicted)
             {
                 return outcome;
             }
+
 
             if (attempt == MaxCommandAttempts)
             {
@@ -101,7 +107,17 @@ internal sealed partial class RunEngine
             return new CommitOutcome(RunDecision.Refused("is being cancelled"), Committed: false);
         }
 
+
         var outcome = await _committer.CommitAsync(command, _planner ?? throw new InvalidOperationException($"Run '{RunId}' is not loaded."));
+        if (_committer.Superseded && !_superseded)
+        {
+            // A newer activation owns the run: this one lets go (a cancel may still be recorded here: it only
+            // records the caller's wish, which the newer one meets at its next commit).
+            _superseded = true;
+            Log.Superseded(_logger, RunId, State.OwnerSeq);
+            CancelStep();
+            _host.DeactivateOnIdle();
+        }
         if (State.IsTerminal && !_ended)
         {
             _ended = true;

@@ -14,7 +14,7 @@ internal sealed partial class RunEngine
 
     private void StartLoop()
     {
-        if (_loop.IsCompleted && !_deactivating && _cancelling is null && !_pinned && !_moving && _planner is not null && Exists
+        if (_loop.IsCompleted && !_deactivating && !_superseded && _cancelling is null && !_pinned && !_moving && _planner is not null && Exists
             && State.Started && !State.IsTerminal && !State.IsWaiting)
         {
             if (_stepCancellation.IsCancellationRequested)
@@ -40,7 +40,7 @@ internal sealed partial class RunEngine
         AgentsTelemetry.ActiveRuns.Add(1);
         try
         {
-            while (!_deactivating && _cancelling is null)
+            while (!_deactivating && !_superseded && _cancelling is null)
             {
                 if (_stepCancellation.IsCancellationRequested)
                 {
@@ -139,7 +139,7 @@ internal sealed partial class RunEngine
         span?.SetTag("step.idempotency_key", context.IdempotencyKey);
         var result = await _executor.ExecuteAsync(agent, context, policy, () => State.FailedAttempts,
             (attempt, error, delay) => RecordRetryAsync(plan, attempt, error, delay),
-            () => State.Pending?.Index == plan.Index && !State.IsWaiting && !State.IsTerminal, _stepCancellation.Token);
+            () => State.Pending?.Index == plan.Index && !State.IsWaiting && !State.IsTerminal && !_superseded, _stepCancellation.Token);
         switch (result)
         {
             case StepResult.Succeeded done:
@@ -193,11 +193,11 @@ internal sealed partial class RunEngine
                 return; // committed, or stale after a reload (another activation's result stands)
             }
 
-            if (_deactivating)
+            if (_deactivating || _superseded)
             {
-                // Another activation has taken the run over while this one lets go (a silo shutting down in a
-                // deploy): it runs the step from its own view. Deciding again here would commit a result after it
-                // decided to run the step, so the step's body would run after its commit (found by the soak).
+                // Another activation has taken the run over (two were alive at once, as while a silo shuts down in
+                // a deploy): it runs the step from its own view. Deciding again here would commit a result after
+                // it decided to run the step, so the step's body would run after its commit (found by the soak).
                 return;
             }
         }
@@ -209,7 +209,7 @@ internal sealed partial class RunEngine
         for (var i = 0; i < MaxCommandAttempts; i++)
         {
             var outcome = await CommitAsync(new RunCommand.RecordRetry(plan.Index, attempt, error, delay.TotalMilliseconds));
-            if (!outcome.Conflicted || _deactivating)
+            if (!outcome.Conflicted || _deactivating || _superseded)
             {
                 return outcome.Committed;
             }

@@ -37,7 +37,7 @@ internal sealed partial class RunEngine
             await _host.ClearHeaderAsync();
         }
 
-        _committer.Load(RunState.Empty);
+        LoadState(RunState.Empty);
         _planner = null;
         Log.RunExpired(_logger, RunId);
     }

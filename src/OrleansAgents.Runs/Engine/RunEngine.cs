@@ -33,6 +33,7 @@ internal sealed partial class RunEngine : IDisposable
     private Task _loop = Task.CompletedTask;
     private Task? _cancelling;
     private bool _deactivating;
+    private bool _superseded; // seen and acted on: see RunCommitter.Superseded
     private bool _ended;
     private bool _poisoned;
     private bool _pinned;
@@ -59,6 +60,8 @@ internal sealed partial class RunEngine : IDisposable
     /// <summary>The run as its committed journal tells it.</summary>
     public RunState State => _committer.State;
 
+    private void LoadState(RunState state) => _committer.Load(state);
+
     private string RunId => _host.RunId;
 
     private bool Exists => _host.HeaderExists && !_host.Header.Expired;
@@ -79,7 +82,7 @@ internal sealed partial class RunEngine : IDisposable
 
         if (await _journal.ReadLastAsync(RunId) is { } last && RunEventTypes.IsTerminal(last.Type))
         {
-            _committer.Load(RunState.Ended(last));
+            LoadState(RunState.Ended(last));
             _ended = true;
             return;
         }
@@ -94,7 +97,7 @@ internal sealed partial class RunEngine : IDisposable
         _keepAlive.Dispose();
         CancelStep();
         await Task.WhenAny(_loop, Task.Delay(_options.DeactivationDrainTimeout, _time, cancellationToken));
-        if (Exists && !State.IsTerminal && !State.IsWaiting && !_poisoned && !_pinned && !shuttingDown)
+        if (Exists && !State.IsTerminal && !State.IsWaiting && !_poisoned && !_pinned && !shuttingDown && !_superseded)
         {
             _host.ScheduleReactivation();
         }
@@ -144,7 +147,7 @@ internal sealed partial class RunEngine : IDisposable
         };
         await _host.WriteHeaderAsync(header);
         _planner = new RunPlanner(RunId, agent, input, header.IdempotencyPrefix);
-        _committer.Load(RunState.Empty);
+        LoadState(RunState.Empty);
         _ended = false;
         await CommitCommandAsync(new RunCommand.Start(header, _host.ActivationId));
         Log.RunStarted(_logger, RunId, agent.Name, request.Owner);
@@ -241,7 +244,7 @@ internal sealed partial class RunEngine : IDisposable
     private async Task ResumeAsync()
     {
         _keepAlive.MayExist();
-        _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+        LoadState(RunState.Replay(await _journal.ReadAllAsync(RunId)));
         if (State.LastSeq == 0)
         {
             // No events: accepted but cut off before its first commit, or removed by retention after this

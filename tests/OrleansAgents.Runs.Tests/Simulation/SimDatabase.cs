@@ -21,6 +21,9 @@ internal sealed class SimDatabase(SimScheduler scheduler)
 
     public List<Execution> Executions { get; } = [];
 
+    /// <summary>Which activation committed each journal entry, by its global order.</summary>
+    public Dictionary<long, string> CommittedBy { get; } = [];
+
     public List<Effect> Effects { get; } = [];
 
     public List<Ack> Acks { get; } = [];
@@ -53,7 +56,7 @@ internal sealed class SimDatabase(SimScheduler scheduler)
         Journals.TryGetValue(runId, out var journal) ? [.. journal.Select(e => e.Event)] : [];
 
     /// <summary>Inserts the events and upserts the row in one transaction; false when a sequence number is taken.</summary>
-    public bool TryApply(JournalCommit commit)
+    public bool TryApply(JournalCommit commit, string committer)
     {
         if (!Journals.TryGetValue(commit.RunId, out var journal))
         {
@@ -68,7 +71,9 @@ internal sealed class SimDatabase(SimScheduler scheduler)
 
         foreach (var e in commit.Events)
         {
-            journal.Add((new RunEvent(commit.RunId, e.Seq, e.Type, e.At, e.Data), NextOrder()));
+            var order = NextOrder();
+            journal.Add((new RunEvent(commit.RunId, e.Seq, e.Type, e.At, e.Data), order));
+            CommittedBy[order] = committer;
         }
 
         journal.Sort((a, b) => a.Event.Seq.CompareTo(b.Event.Seq));

@@ -37,7 +37,7 @@ internal sealed class SimJournal(SimCluster cluster, SimActivation activation) :
             throw new JournalRejectedException(commit.RunId, new InvalidOperationException("simulated: PostgreSQL refuses this value"));
         }
 
-        if (!Db.TryApply(commit))
+        if (!Db.TryApply(commit, activation.Name))
         {
             throw new JournalConflictException(commit.RunId);
         }
