@@ -39,7 +39,7 @@ internal sealed partial class RunEngine
             // A finished run known from its last event only: its whole journal tells whether this command's key
             // was applied (a retry is answered as the first was) or it is refused because the run has finished.
             var header = _host.Header;
-            LoadState(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+            _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
             _planner = new RunPlanner(RunId, new UnavailableAgent(header.Agent, State.AgentVersion ?? header.AgentVersion),
                 RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
         }
@@ -92,7 +92,6 @@ internal sealed partial class RunEngine
                 return outcome;
             }
 
-
             if (attempt == MaxCommandAttempts)
             {
                 throw new RunStateException($"Run '{RunId}' kept changing while this was recorded; read it and try again.");
@@ -107,7 +106,6 @@ internal sealed partial class RunEngine
             return new CommitOutcome(RunDecision.Refused("is being cancelled"), Committed: false);
         }
 
-
         var outcome = await _committer.CommitAsync(command, _planner ?? throw new InvalidOperationException($"Run '{RunId}' is not loaded."));
         if (_committer.Superseded && !_superseded)
         {
@@ -118,6 +116,7 @@ internal sealed partial class RunEngine
             CancelStep();
             _host.DeactivateOnIdle();
         }
+
         if (State.IsTerminal && !_ended)
         {
             _ended = true;

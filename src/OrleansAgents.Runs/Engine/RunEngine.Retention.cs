@@ -37,7 +37,7 @@ internal sealed partial class RunEngine
             await _host.ClearHeaderAsync();
         }
 
-        LoadState(RunState.Empty);
+        _committer.Load(RunState.Empty);
         _planner = null;
         Log.RunExpired(_logger, RunId);
     }

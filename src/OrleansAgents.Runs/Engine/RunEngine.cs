@@ -60,8 +60,6 @@ internal sealed partial class RunEngine : IDisposable
     /// <summary>The run as its committed journal tells it.</summary>
     public RunState State => _committer.State;
 
-    private void LoadState(RunState state) => _committer.Load(state);
-
     private string RunId => _host.RunId;
 
     private bool Exists => _host.HeaderExists && !_host.Header.Expired;
@@ -82,7 +80,7 @@ internal sealed partial class RunEngine : IDisposable
 
         if (await _journal.ReadLastAsync(RunId) is { } last && RunEventTypes.IsTerminal(last.Type))
         {
-            LoadState(RunState.Ended(last));
+            _committer.Load(RunState.Ended(last));
             _ended = true;
             return;
         }
@@ -147,7 +145,7 @@ internal sealed partial class RunEngine : IDisposable
         };
         await _host.WriteHeaderAsync(header);
         _planner = new RunPlanner(RunId, agent, input, header.IdempotencyPrefix);
-        LoadState(RunState.Empty);
+        _committer.Load(RunState.Empty);
         _ended = false;
         await CommitCommandAsync(new RunCommand.Start(header, _host.ActivationId));
         Log.RunStarted(_logger, RunId, agent.Name, request.Owner);
@@ -244,7 +242,7 @@ internal sealed partial class RunEngine : IDisposable
     private async Task ResumeAsync()
     {
         _keepAlive.MayExist();
-        LoadState(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+        _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
         if (State.LastSeq == 0)
         {
             // No events: accepted but cut off before its first commit, or removed by retention after this
