@@ -10,7 +10,7 @@ using OrleansAgents.Runs;
 namespace OrleansAgents.Bench;
 
 /// <summary>Drives the local cluster through the Orleans client and reads the record from PostgreSQL.</summary>
-internal sealed class Harness : IAsyncDisposable
+internal sealed partial class Harness : IAsyncDisposable
 {
     private readonly IHost _client;
     private readonly NpgsqlDataSource _db;

@@ -11,8 +11,13 @@ namespace OrleansAgents.Agents;
 /// <summary>Registers the built-in agents and the model client they share.</summary>
 public static class AgentsServiceCollectionExtensions
 {
-    /// <summary>The model client (<c>OrleansAgents:Model</c>), <c>voice-agent-builder</c> and <c>bench</c>.</summary>
-    public static IServiceCollection AddBuiltInAgents(this IServiceCollection services)
+    /// <summary>
+    /// The model client (<c>OrleansAgents:Model</c>), <c>voice-agent-builder</c>, and <c>bench</c> where
+    /// <paramref name="includeBench"/> (the Development environment and the benchmark; elsewhere only with
+    /// <c>OrleansAgents:Agents:Bench:Enabled=true</c>): it runs whatever step counts and sizes its input asks,
+    /// within the run quotas, for anyone with a key.
+    /// </summary>
+    public static IServiceCollection AddBuiltInAgents(this IServiceCollection services, bool includeBench)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName)
@@ -26,10 +31,14 @@ public static class AgentsServiceCollectionExtensions
         services.AddSingleton<IOfflinePlaybook, VoiceAgentBuilderPlaybook>();
         services.AddSingleton<VoiceAgentTools>();
 
-        services.AddOptions<BenchOptions>().BindConfiguration(BenchOptions.SectionName)
-            .Validate(o => !string.IsNullOrWhiteSpace(o.Version), "OrleansAgents:Agents:Bench:Version must not be empty.")
-            .ValidateOnStart();
-        services.AddSingleton<IAgent, BenchAgent>();
+        if (includeBench)
+        {
+            services.AddOptions<BenchOptions>().BindConfiguration(BenchOptions.SectionName)
+                .Validate(o => !string.IsNullOrWhiteSpace(o.Version), "OrleansAgents:Agents:Bench:Version must not be empty.")
+                .ValidateOnStart();
+            services.AddSingleton<IAgent, BenchAgent>();
+        }
+
         services.AddChatAgent(VoiceAgentBuilderAgent.Create);
         return services;
     }

@@ -41,6 +41,24 @@ public sealed class JournalStore(NpgsqlDataSource dataSource)
             : null;
     }
 
+    /// <summary>A run's latest snapshot (its seq and JSON), or null when it has none.</summary>
+    public async Task<(long Seq, string Data)?> ReadSnapshotAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT seq, data FROM oa_run_snapshots WHERE run_id = $1");
+        command.Parameters.AddWithValue(runId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>How many runs of an owner are pending, running or waiting for input (as of their last status change).</summary>
+    public async Task<int> CountUnfinishedRunsAsync(string owner, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM oa_runs WHERE owner = $1 AND status IN ('pending', 'running', 'waiting_for_input')");
+        command.Parameters.AddWithValue(owner);
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>Every committed event of a run, in order.</summary>
     public Task<List<RunEvent>> ReadAllEventsAsync(string runId, CancellationToken cancellationToken = default) =>
         ReadEventsAsync(runId, 0, int.MaxValue, cancellationToken);

@@ -67,6 +67,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Run {RunId} commit at seq {Seq} collided with stored events; reloading the journal")]
     public static partial void CommitConflict(ILogger logger, string runId, long seq, Exception exception);
 
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Run {RunId}: the snapshot as of seq {Seq} cannot be used by this agent version; replaying the whole journal")]
+    public static partial void SnapshotUnreadable(ILogger logger, string runId, long seq, Exception? exception = null);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Run {RunId} not started: owner {Owner} has {Count} unfinished runs, the limit is {Limit}")]
+    public static partial void OwnerQuotaReached(ILogger logger, string runId, string owner, int count, int limit);
+
     [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Journal commit of {Count} runs failed transiently; retrying in {DelayMs} ms: {Reason}")]
     public static partial void JournalRetrying(ILogger logger, int count, double delayMs, string reason);
 

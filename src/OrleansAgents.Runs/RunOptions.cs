@@ -51,4 +51,16 @@ public sealed class RunOptions
 
     /// <summary>Per-attempt timeout of a step, unless its agent or tool sets its own.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A run writes a snapshot of its state (and its agent's memory) with the commit that takes it this many steps
+    /// past its last one, so a resume reads the snapshot and at most this many steps' events.
+    /// </summary>
+    public int SnapshotEverySteps { get; set; } = 100;
+
+    /// <summary>... or with the commit that takes its journal this many bytes past the last snapshot (4 MiB).</summary>
+    public long SnapshotEveryBytes { get; set; } = 4L << 20;
+
+    /// <summary>Limits per step, run and owner (<c>OrleansAgents:Runs:Quotas</c>).</summary>
+    public RunQuotaOptions Quotas { get; set; } = new();
 }

@@ -27,6 +27,12 @@ public static class RunsSiloBuilderExtensions
             .Validate(o => o.RecoveryWakeConcurrency is >= 1 and <= 1024, "OrleansAgents:Runs:RecoveryWakeConcurrency must be from 1 to 1024.")
             .Validate(o => o.RecoveryRetryLimit > TimeSpan.Zero, "OrleansAgents:Runs:RecoveryRetryLimit must be positive.")
             .Validate(o => o.PinTimeout > TimeSpan.Zero, "OrleansAgents:Runs:PinTimeout must be positive.")
+            .Validate(o => o.SnapshotEverySteps >= 1, "OrleansAgents:Runs:SnapshotEverySteps must be at least 1.")
+            .Validate(o => o.SnapshotEveryBytes >= 1024, "OrleansAgents:Runs:SnapshotEveryBytes must be at least 1024.")
+            .Validate(o => o.Quotas.MaxStepResultBytes >= 1024, "OrleansAgents:Runs:Quotas:MaxStepResultBytes must be at least 1024.")
+            .Validate(o => o.Quotas.MaxJournalBytes >= o.Quotas.MaxStepResultBytes, "OrleansAgents:Runs:Quotas:MaxJournalBytes must be at least MaxStepResultBytes.")
+            .Validate(o => o.Quotas.MaxSteps >= 1, "OrleansAgents:Runs:Quotas:MaxSteps must be at least 1.")
+            .Validate(o => o.Quotas.MaxUnfinishedRunsPerOwner >= 1, "OrleansAgents:Runs:Quotas:MaxUnfinishedRunsPerOwner must be at least 1.")
             .ValidateOnStart();
 
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OrleansAgents.Agents;
+using OrleansAgents.Agents.Bench;
 using OrleansAgents.Hosting;
 using OrleansAgents.Silo;
 
@@ -13,7 +14,7 @@ if (args is ["migrate", ..])
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo.AddOrleansAgentsCluster(builder.Configuration).AddOrleansAgentsRuns());
-builder.Services.AddBuiltInAgents();
+builder.Services.AddBuiltInAgents(includeBench: builder.Environment.IsDevelopment() || builder.Configuration.GetValue<bool>(BenchOptions.EnabledKey));
 builder.AddOrleansAgentsTelemetry(metrics: m =>
 {
     // Prometheus scrape endpoint: Telemetry__PrometheusPort=9464 (GET /metrics), on Telemetry__PrometheusHost (127.0.0.1).

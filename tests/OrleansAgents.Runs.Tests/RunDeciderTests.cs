@@ -49,6 +49,68 @@ public sealed class RunDeciderTests
     }
 
     [Fact]
+    public void A_step_result_over_the_step_result_limit_fails_the_run_naming_the_limit_and_is_not_recorded()
+    {
+        var planner = Planner with { Quotas = new RunQuotaOptions { MaxStepResultBytes = 1024 } };
+        var big = new RunCommand.Complete(new StepPlan(0, "s", "{}"), new StepOutput(JsonSerializer.Serialize(new string('x', 1100))), 1);
+
+        var decision = RunDecider.Decide(Started(), big, planner);
+        var fits = RunDecider.Decide(Started(), new RunCommand.Complete(new StepPlan(0, "s", "{}"), new StepOutput(JsonSerializer.Serialize(new string('x', 1000))), 1), planner);
+
+        var failed = Assert.Single(decision.Events);
+        Assert.Equal(RunEventTypes.RunFailed, failed.Type);
+        Assert.Contains("returned 1102 bytes", failed.Data, StringComparison.Ordinal);
+        Assert.Contains("1024 bytes (OrleansAgents:Runs:Quotas:MaxStepResultBytes)", failed.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain("xxxx", failed.Data, StringComparison.Ordinal);
+        Assert.Equal(RunEventTypes.StepCompleted, fits.Events[0].Type);
+    }
+
+    [Fact]
+    public void A_step_that_would_take_the_journal_past_its_limit_fails_the_run_naming_the_limit()
+    {
+        var started = Started();
+        var planner = Planner with { Quotas = new RunQuotaOptions { MaxStepResultBytes = 1024, MaxJournalBytes = started.JournalBytes + 1020 } };
+        var result = new RunCommand.Complete(new StepPlan(0, "s", "{}"), new StepOutput(JsonSerializer.Serialize(new string('x', 1000))), 1);
+
+        var failed = Assert.Single(RunDecider.Decide(started, result, planner).Events);
+
+        Assert.Equal(RunEventTypes.RunFailed, failed.Type);
+        Assert.Contains($"{started.JournalBytes + 1020} bytes (OrleansAgents:Runs:Quotas:MaxJournalBytes)", failed.Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_at_its_step_limit_fails_when_its_agent_wants_another_step_and_still_finishes_when_it_is_done()
+    {
+        var planner = Planner with { Quotas = new RunQuotaOptions { MaxSteps = 1 } };
+        var limited = Apply(Started(), RunDecider.Decide(Started(), Result(0), Planner)); // one step done; TwoSteps wants one more
+
+        var finished = RunDecider.Decide(limited, Result(1), planner with { Quotas = new RunQuotaOptions { MaxSteps = 2 } });
+        var refused = RunDecider.Decide(Started(), Result(0), planner);
+
+        Assert.Equal([RunEventTypes.StepCompleted, RunEventTypes.RunSucceeded], finished.Events.Select(e => e.Type)); // at the limit, done is still done
+        Assert.Equal([RunEventTypes.StepCompleted, RunEventTypes.RunFailed], refused.Events.Select(e => e.Type));
+        Assert.Contains("limit of 1 steps (OrleansAgents:Runs:Quotas:MaxSteps)", refused.Events[1].Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_snapshot_read_back_holds_the_state_it_was_written_from()
+    {
+        var waiting = Apply(Started(), RunDecider.Decide(Started(), new RunCommand.Steer("hello", "k1"), Planner));
+        waiting = Apply(waiting, RunDecider.Decide(waiting, new RunCommand.Ask(new InputRequest(0, InputRequestKinds.Approval, "t", "{}", "May I?")), Planner));
+
+        var read = RunStateSnapshot.Read(RunStateSnapshot.Write(waiting))!;
+
+        Assert.Equal(
+            waiting with { Memory = AgentMemory.None, SnapshotSteps = 0, SnapshotBytes = 0, CommandKeys = [] },
+            read with { Memory = AgentMemory.None, SnapshotSteps = 0, SnapshotBytes = 0, CommandKeys = [], Messages = waiting.Messages });
+        Assert.Equal(waiting.Messages, read.Messages);
+        Assert.Equal(waiting.CommandKeys, read.CommandKeys);
+        Assert.True(read.IsWaiting);
+        Assert.Null(RunStateSnapshot.Read("""{"format":2,"seq":5}"""));
+        Assert.Null(RunStateSnapshot.Read("not json"));
+    }
+
+    [Fact]
     public void Complete_OfTheLastStep_CommitsItsResultAndTheRunsSuccessTogether()
     {
         var state = Apply(Started(), RunDecider.Decide(Started(), Result(0), Planner));
@@ -115,7 +177,7 @@ public sealed class RunDeciderTests
         {
         }
 
-        public AgentDecision Decide(AgentContext context) => context.Steps.Count < 2
+        public AgentDecision Decide(AgentContext context) => context.StepCount < 2
             ? new AgentDecision.Next("s", "{}")
             : new AgentDecision.Finish("""{"done":true}""");
 

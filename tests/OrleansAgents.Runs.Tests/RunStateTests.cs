@@ -12,7 +12,7 @@ public sealed class RunStateTests
     [Fact]
     public void Replay_StartedStepWithoutCompletion_IsPendingForReRun()
     {
-        var state = RunState.Replay(
+        var state = RunState.Replay(RunState.Empty with { Memory = UnboundMemory.FromStart },
         [
             Started,
             Event(2, RunEventTypes.StepStarted, """{"step":0,"name":"a","args":{}}"""),
@@ -21,7 +21,8 @@ public sealed class RunStateTests
         ]);
 
         Assert.Equal(4, state.LastSeq);
-        Assert.Equal("""{"x":1}""", Assert.Single(state.Steps).Result);
+        Assert.Equal(1, state.StepsDone);
+        Assert.Equal("""{"x":1}""", Assert.Single(((UnboundMemory)state.Memory).Since).Result);
         Assert.Equal(1, state.Pending!.Index);
         Assert.Equal("""{"k":2}""", state.Pending.Args);
         Assert.False(state.IsTerminal);
@@ -52,7 +53,7 @@ public sealed class RunStateTests
         ]);
 
         Assert.Equal("seq 5 (step.completed): step 0 was not the pending step", state.Fault);
-        Assert.Single(state.Steps);
+        Assert.Equal(1, state.StepsDone);
         Assert.Equal(6, state.LastSeq);
     }
 

@@ -31,10 +31,14 @@ public sealed class ChatAgentDecisionTests
     private static CommittedStep ToolStep(int index, string callId) =>
         new(index, "tool:echo", $$"""{"callId":"{{callId}}","tool":"echo","output":"x"}""", """{"callId":"c","tool":"echo","arguments":{"text":"x"}}""");
 
+    /// <summary>The run as the agent sees it after these committed steps: its memory folded step by step, as the run does.</summary>
+    private static AgentContext Context(ChatAgent agent, List<CommittedStep> steps, List<string> messages) =>
+        new("r", Input, steps.Count, steps.Aggregate(agent.NewMemory(Input), (memory, step) => memory.Remember(step)), messages);
+
     [Fact]
     public void ARunWithNoSteps_StartsWithAModelCallCarryingTheInstructionsAndTheRequest()
     {
-        var next = Assert.IsType<AgentDecision.Next>(Agent().Decide(new AgentContext("r", Input, [], [])));
+        var next = Assert.IsType<AgentDecision.Next>(Agent().Decide(Context(Agent(), [], [])));
 
         Assert.Equal("model", next.Name);
         Assert.Contains("Answer briefly.", next.Args, StringComparison.Ordinal);
@@ -47,9 +51,9 @@ public sealed class ChatAgentDecisionTests
         var agent = Agent();
         var model = ModelStep(0, "calling", "echo", "echo");
 
-        var first = Assert.IsType<AgentDecision.Next>(agent.Decide(new AgentContext("r", Input, [model], [])));
-        var second = Assert.IsType<AgentDecision.Next>(agent.Decide(new AgentContext("r", Input, [model, ToolStep(1, "c0_0")], [])));
-        var back = Assert.IsType<AgentDecision.Next>(agent.Decide(new AgentContext("r", Input, [model, ToolStep(1, "c0_0"), ToolStep(2, "c0_1")], [])));
+        var first = Assert.IsType<AgentDecision.Next>(agent.Decide(Context(agent, [model], [])));
+        var second = Assert.IsType<AgentDecision.Next>(agent.Decide(Context(agent, [model, ToolStep(1, "c0_0")], [])));
+        var back = Assert.IsType<AgentDecision.Next>(agent.Decide(Context(agent, [model, ToolStep(1, "c0_0"), ToolStep(2, "c0_1")], [])));
 
         Assert.Equal("tool:echo", first.Name);
         Assert.Contains("c0_0", first.Args, StringComparison.Ordinal);
@@ -65,8 +69,8 @@ public sealed class ChatAgentDecisionTests
         var agent = Agent();
         var answer = ModelStep(0, "done");
 
-        var finish = Assert.IsType<AgentDecision.Finish>(agent.Decide(new AgentContext("r", Input, [answer], [])));
-        var steered = Assert.IsType<AgentDecision.Next>(agent.Decide(new AgentContext("r", Input, [answer], ["one more thing"])));
+        var finish = Assert.IsType<AgentDecision.Finish>(agent.Decide(Context(agent, [answer], [])));
+        var steered = Assert.IsType<AgentDecision.Next>(agent.Decide(Context(agent, [answer], ["one more thing"])));
 
         Assert.Contains("done", finish.Output, StringComparison.Ordinal);
         Assert.Equal("model", steered.Name);
@@ -79,7 +83,7 @@ public sealed class ChatAgentDecisionTests
         var agent = Agent(maxSteps: 3);
         var steps = new List<CommittedStep> { ModelStep(0, "a", "echo"), ToolStep(1, "c0_0"), ModelStep(2, "b", "echo") };
 
-        var fail = Assert.IsType<AgentDecision.Fail>(agent.Decide(new AgentContext("r", Input, steps, [])));
+        var fail = Assert.IsType<AgentDecision.Fail>(agent.Decide(Context(agent, steps, [])));
 
         Assert.Contains("limit of 3 steps", fail.Error, StringComparison.Ordinal);
     }
@@ -90,9 +94,26 @@ public sealed class ChatAgentDecisionTests
         var agent = Agent(maxSteps: 3);
         var steps = new List<CommittedStep> { ModelStep(0, "a", "echo"), ToolStep(1, "c0_0"), ModelStep(2, "the answer") };
 
-        var finish = Assert.IsType<AgentDecision.Finish>(agent.Decide(new AgentContext("r", Input, steps, [])));
+        var finish = Assert.IsType<AgentDecision.Finish>(agent.Decide(Context(agent, steps, [])));
 
         Assert.Contains("the answer", finish.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheMemoryReadBackFromASnapshot_LeadsToTheSameDecisions_AsTheMemoryFoldedStepByStep()
+    {
+        var agent = Agent();
+        List<CommittedStep> steps = [ModelStep(0, "calling", "echo", "echo"), ToolStep(1, "c0_0")];
+        var folded = Context(agent, steps, []);
+        var restored = folded with { Memory = agent.ReadMemory(Input, folded.Memory.ToJson())! };
+        var next = ToolStep(2, "c0_1");
+
+        Assert.Equal(folded.Memory.ToJson(), restored.Memory.ToJson());
+        Assert.Equal(agent.Decide(folded), agent.Decide(restored));
+        Assert.Equal(
+            agent.Decide(folded with { StepCount = 3, Memory = folded.Memory.Remember(next) }),
+            agent.Decide(restored with { StepCount = 3, Memory = restored.Memory.Remember(next) }));
+        Assert.Null(agent.ReadMemory(Input, """{"format":99}"""));
     }
 
     [Fact]

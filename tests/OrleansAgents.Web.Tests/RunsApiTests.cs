@@ -19,22 +19,6 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static async Task<JsonElement> WaitForEndAsync(HttpClient http, string id)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            var run = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
-            if (run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
-            {
-                return run;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"run {id} did not finish");
-    }
-
     [Fact]
     public async Task PostRun_ThenGet_ShowsTheRunThroughToSuccess()
     {
@@ -42,13 +26,28 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
         var id = NewId();
 
         var accepted = await StartAsync(http, id);
-        var done = await WaitForEndAsync(http, id);
+        var done = await ApiRuns.WaitForEndAsync(http, id);
 
         Assert.Equal("running", accepted.GetProperty("status").GetString());
         Assert.Equal("user-1", done.GetProperty("owner").GetString());
         Assert.Equal("bench", done.GetProperty("agent").GetString());
         Assert.Equal(3, done.GetProperty("result").GetProperty("steps").GetInt32());
         Assert.Equal(8, done.GetProperty("lastSeq").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_hundred_thousand_step_one_mebibyte_bench_run_is_refused_by_the_default_quotas_with_a_problem_naming_them()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+
+        using var response = await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":100000,"stepMs":0,"bytes":1048576}}"""));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        using var after = await http.GetAsync($"/api/runs/{id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("10000 steps (OrleansAgents:Runs:Quotas:MaxSteps)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
     }
 
     [Fact]
@@ -149,7 +148,7 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
         await StartAsync(http, id, steps: 2, stepMs: 30_000);
 
         using var response = await http.PostAsync($"/api/runs/{id}/cancel", null);
-        var done = await WaitForEndAsync(http, id);
+        var done = await ApiRuns.WaitForEndAsync(http, id);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("cancelled", done.GetProperty("status").GetString());
@@ -164,7 +163,7 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
 
         using var message = await http.PostAsync($"/api/runs/{id}/input", Json("""{"kind":"message","message":"use the blue theme"}"""));
         using var approve = await http.PostAsync($"/api/runs/{id}/input", Json("""{"kind":"approve"}"""));
-        await WaitForEndAsync(http, id);
+        await ApiRuns.WaitForEndAsync(http, id);
         var events = await http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/events?after=0&limit=100");
 
         Assert.Equal(HttpStatusCode.Accepted, message.StatusCode);
@@ -206,7 +205,7 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
             approvals.Add(response.StatusCode);
         }
 
-        await WaitForEndAsync(http, id);
+        await ApiRuns.WaitForEndAsync(http, id);
         var events = await http.GetFromJsonAsync<JsonElement[]>($"/api/runs/{id}/events?after=0&limit=1000");
 
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted], messages);

@@ -47,3 +47,12 @@ public sealed class RunStateException : Exception
     public RunStateException(string message) : base(message) { }
     public RunStateException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>A start refused by a quota (<c>OrleansAgents:Runs:Quotas</c>): the message names the limit and its value.</summary>
+[GenerateSerializer, Alias("OrleansAgents.RunQuotaExceededException")]
+public sealed class RunQuotaExceededException : Exception
+{
+    public RunQuotaExceededException() { }
+    public RunQuotaExceededException(string message) : base(message) { }
+    public RunQuotaExceededException(string message, Exception inner) : base(message, inner) { }
+}

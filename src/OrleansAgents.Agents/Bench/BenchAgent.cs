@@ -7,13 +7,20 @@ namespace OrleansAgents.Agents.Bench;
 /// <summary>
 /// The deterministic built-in agent for benchmarks and failure drills. Input
 /// <c>{ "steps": N, "stepMs": M, "bytes": B }</c> runs N steps, each waiting M ms and returning about B bytes.
+/// Registered only where enabled (<see cref="BenchOptions.EnabledKey"/>), and a start that would pass a run
+/// quota (<see cref="RunQuotaOptions"/>) is refused with the limit's name. It remembers nothing: each decision
+/// needs only the step count.
 /// </summary>
-public sealed class BenchAgent(TimeProvider time, Microsoft.Extensions.Options.IOptions<BenchOptions> options) : IAgent
+public sealed class BenchAgent(
+    TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<BenchOptions> options,
+    Microsoft.Extensions.Options.IOptions<RunOptions> runOptions) : IAgent
 {
     public const string AgentName = "bench";
-    private const int MaxSteps = 100_000;
+
+    /// <summary>Bytes a step's events add to the journal beyond its result (its start and completion records).</summary>
+    private const int StepOverheadBytes = 256;
     private const int MaxStepMs = 600_000;
-    private const int MaxBytes = 1 << 20;
 
     public string Name => AgentName;
 
@@ -23,13 +30,34 @@ public sealed class BenchAgent(TimeProvider time, Microsoft.Extensions.Options.I
 
     public void ValidateInput(JsonElement input)
     {
-        _ = Parse(input);
+        var parsed = Parse(input);
+        var quotas = runOptions.Value.Quotas;
+        if (parsed.Steps > quotas.MaxSteps)
+        {
+            throw new InvalidRunRequestException(
+                $"Bench input 'steps' is {parsed.Steps}, more than a run may take: {quotas.MaxSteps} steps ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxSteps))}).");
+        }
+
+        if (parsed.Bytes > quotas.MaxStepResultBytes - StepOverheadBytes)
+        {
+            throw new InvalidRunRequestException(
+                $"Bench input 'bytes' is {parsed.Bytes}; a step result may hold at most {quotas.MaxStepResultBytes} bytes " +
+                $"({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxStepResultBytes))}), so 'bytes' may be at most {quotas.MaxStepResultBytes - StepOverheadBytes}.");
+        }
+
+        var journal = (long)parsed.Steps * (parsed.Bytes + StepOverheadBytes);
+        if (journal > quotas.MaxJournalBytes)
+        {
+            throw new InvalidRunRequestException(
+                $"Bench input 'steps' x 'bytes' makes a journal of about {journal} bytes, more than a run may hold: " +
+                $"{quotas.MaxJournalBytes} bytes ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxJournalBytes))}).");
+        }
     }
 
     public AgentDecision Decide(AgentContext context)
     {
         var input = Parse(context.Input);
-        return context.Steps.Count < input.Steps
+        return context.StepCount < input.Steps
             ? new AgentDecision.Next("bench.step", "{}")
             : new AgentDecision.Finish($$"""{"steps":{{input.Steps}}}""");
     }
@@ -58,9 +86,9 @@ public sealed class BenchAgent(TimeProvider time, Microsoft.Extensions.Options.I
         }
 
         return new BenchInput(
-            Read(input, "steps", 1, 0, MaxSteps),
+            Read(input, "steps", 1, 0, int.MaxValue),
             Read(input, "stepMs", 0, 0, MaxStepMs),
-            Read(input, "bytes", 0, 0, MaxBytes));
+            Read(input, "bytes", 0, 0, int.MaxValue));
     }
 
     private static int Read(JsonElement input, string name, int fallback, int min, int max)

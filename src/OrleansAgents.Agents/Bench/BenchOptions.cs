@@ -5,6 +5,12 @@ public sealed class BenchOptions
 {
     public const string SectionName = "OrleansAgents:Agents:Bench";
 
+    /// <summary>Registers the agent outside the Development environment (the benchmark's production-like runs).</summary>
+    public const string EnabledKey = SectionName + ":Enabled";
+
+    /// <summary>See <see cref="EnabledKey"/>; read before the container is built.</summary>
+    public bool Enabled { get; set; }
+
     /// <summary>The definition's version: a silo started with another value is a deploy of a changed agent.</summary>
     public string Version { get; set; } = "1";
 

@@ -9,8 +9,9 @@ namespace OrleansAgents.Agents.Chat;
 
 /// <summary>
 /// Runs a <see cref="ChatAgentDefinition"/> as journaled steps: each model call is one step (<c>model</c>),
-/// each tool call its own step (<c>tool:&lt;name&gt;</c>). The conversation is rebuilt from committed steps
-/// alone, so a resumed run sends the model exactly what it would have sent before the crash.
+/// each tool call its own step (<c>tool:&lt;name&gt;</c>). The conversation is the agent's memory
+/// (<see cref="ChatMemory"/>), appended per committed step and kept in the run's snapshots, so a resumed run
+/// sends the model exactly what it would have sent before the crash.
 /// </summary>
 public sealed class ChatAgent : IAgent
 {
@@ -40,11 +41,14 @@ public sealed class ChatAgent : IAgent
 
     public void ValidateInput(JsonElement input) => _definition.ValidateInput(input);
 
+    public AgentMemory NewMemory(JsonElement input) => ChatMemory.New(_definition.Track);
+
+    public AgentMemory? ReadMemory(JsonElement input, string json) => ChatMemory.Read(json, _definition.Track);
+
     public AgentDecision Decide(AgentContext context)
     {
-        var steps = context.Steps;
-        var lastModel = LastModelStep(steps);
-        if (lastModel < 0)
+        var memory = (ChatMemory)context.Memory;
+        if (memory.Turns.IsEmpty)
         {
             var first = new JsonArray
             {
@@ -55,12 +59,12 @@ public sealed class ChatAgent : IAgent
             return ModelCall(first, context.Messages.Count);
         }
 
-        var response = JsonNode.Parse(steps[lastModel].Result)!;
+        var response = JsonNode.Parse(memory.Turns[^1].Result)!;
         var calls = response["toolCalls"]?.AsArray() ?? [];
-        var toolStepsDone = steps.Count - lastModel - 1;
+        var toolStepsDone = memory.ToolResults.Count;
         if (toolStepsDone < calls.Count)
         {
-            if (AtLimit(steps) is { } limit)
+            if (AtLimit(context.StepCount) is { } limit)
             {
                 return limit;
             }
@@ -75,11 +79,10 @@ public sealed class ChatAgent : IAgent
             return new AgentDecision.Next(ToolStepPrefix + call["name"]!.GetValue<string>(), args.ToJsonString());
         }
 
-        var steerIncluded = JsonNode.Parse(steps[lastModel].Args)?["steer"]?.GetValue<int>() ?? 0;
         var messages = new JsonArray();
-        for (var i = lastModel + 1; i < steps.Count; i++)
+        foreach (var toolResult in memory.ToolResults)
         {
-            var result = JsonNode.Parse(steps[i].Result)!.AsObject();
+            var result = JsonNode.Parse(toolResult)!.AsObject();
             var content = result["output"]?.ToJsonString() ?? Without(result, "callId", "tool").ToJsonString();
             messages.Add(new JsonObject
             {
@@ -90,18 +93,18 @@ public sealed class ChatAgent : IAgent
             });
         }
 
-        AddSteer(messages, context.Messages, steerIncluded);
+        AddSteer(messages, context.Messages, memory.SteerSeen);
         if (messages.Count == 0)
         {
             var text = response["text"]?.GetValue<string>() ?? "";
-            return new AgentDecision.Finish(_definition.Output?.Invoke(steps, text) ?? new JsonObject { ["text"] = text }.ToJsonString());
+            return new AgentDecision.Finish(_definition.Output?.Invoke(memory.Tracked, text) ?? new JsonObject { ["text"] = text }.ToJsonString());
         }
 
-        return AtLimit(steps) ?? (AgentDecision)ModelCall(messages, context.Messages.Count);
+        return AtLimit(context.StepCount) ?? (AgentDecision)ModelCall(messages, context.Messages.Count);
     }
 
     /// <summary>The run may take no further step: a final answer at the limit still finishes it.</summary>
-    private AgentDecision.Fail? AtLimit(IReadOnlyList<CommittedStep> steps) => steps.Count >= _definition.MaxSteps
+    private AgentDecision.Fail? AtLimit(int steps) => steps >= _definition.MaxSteps
         ? new AgentDecision.Fail($"The run reached its limit of {_definition.MaxSteps} steps without a final answer from the model.")
         : null;
 
@@ -154,7 +157,7 @@ public sealed class ChatAgent : IAgent
 
     private async Task<StepOutput> CallModelAsync(StepContext context, CancellationToken cancellationToken)
     {
-        var messages = Conversation.Rebuild(context.Run.Steps, context.Step.Args);
+        var messages = Conversation.Rebuild(((ChatMemory)context.Run.Memory).Turns, context.Step.Args);
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in _definition.Model.GetStreamingResponseAsync(messages, _options, cancellationToken))
         {
@@ -264,19 +267,6 @@ public sealed class ChatAgent : IAgent
         }
 
         return copy;
-    }
-
-    private static int LastModelStep(IReadOnlyList<CommittedStep> steps)
-    {
-        for (var i = steps.Count - 1; i >= 0; i--)
-        {
-            if (steps[i].Name == ModelStep)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private static string ComputeVersion(ChatAgentDefinition definition)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 
 namespace OrleansAgents.Agents.Chat;
@@ -41,14 +42,21 @@ public sealed class ChatAgentDefinition
 
     /// <summary>
     /// What a run of an older version of this definition does once no silo hosts that version. Upgrade (the
-    /// default): the chat agent's decisions read the committed steps alone (the conversation so far is in
-    /// them), so the current definition can take the next decision.
+    /// default): the chat agent's decisions read its memory of the committed steps alone (the conversation so
+    /// far), which any version reads, so the current definition can take the next decision.
     /// </summary>
     public AgentUpgradePolicy UpgradePolicy { get; init; } = AgentUpgradePolicy.Upgrade;
 
     /// <summary>Names of sample documents the agent's input may refer to.</summary>
     public IReadOnlyList<string> SampleDocuments { get; init; } = [];
 
-    /// <summary>The run's output from its committed steps and the model's final text; null: <c>{ "text": ... }</c>.</summary>
-    public Func<IReadOnlyList<CommittedStep>, string, string>? Output { get; init; }
+    /// <summary>
+    /// What the run's output needs from its steps, folded one committed step at a time and kept in the agent's
+    /// memory (and snapshots): given what it kept so far (null at first) and a step, what it keeps now. Must not
+    /// change the object it is given; return a new one when something changes. Null: nothing kept.
+    /// </summary>
+    public Func<JsonObject?, CommittedStep, JsonObject?>? Track { get; init; }
+
+    /// <summary>The run's output from what <see cref="Track"/> kept and the model's final text; null: <c>{ "text": ... }</c>.</summary>
+    public Func<JsonObject?, string, string>? Output { get; init; }
 }

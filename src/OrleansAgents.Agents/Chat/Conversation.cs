@@ -4,24 +4,19 @@ using Microsoft.Extensions.AI;
 namespace OrleansAgents.Agents.Chat;
 
 /// <summary>
-/// Rebuilds the messages of the next model call from committed steps: each model step's
-/// <c>args.messages</c> (what it added) followed by its response. Tool steps' results reach the
-/// conversation through the next model step's <c>args.messages</c>.
+/// The messages of the next model call from the agent's memory: each model step's <c>args.messages</c>
+/// (what it added) followed by its response. Tool steps' results reach the conversation through the next
+/// model step's <c>args.messages</c>.
 /// </summary>
 internal static class Conversation
 {
-    public static List<ChatMessage> Rebuild(IReadOnlyList<CommittedStep> steps, string nextArgs)
+    public static List<ChatMessage> Rebuild(IReadOnlyList<ModelTurn> turns, string nextArgs)
     {
         var messages = new List<ChatMessage>();
-        foreach (var step in steps)
+        foreach (var turn in turns)
         {
-            if (step.Name != ChatAgent.ModelStep)
-            {
-                continue;
-            }
-
-            AddArgs(messages, step.Args);
-            AddResponse(messages, step.Result);
+            AddArgs(messages, turn.Args);
+            AddResponse(messages, turn.Result);
         }
 
         AddArgs(messages, nextArgs);

@@ -47,6 +47,7 @@ public static class VoiceAgentBuilderAgent
                 var names = VoiceAgentTools.Documents(input).Select(d => d.Name);
                 return $"{input.GetProperty("request").GetString()}\n\nDocuments provided: {string.Join(", ", names)}.";
             },
+            Track = Track,
             Output = Output,
             SampleDocuments = VoiceAgentSamples.Documents,
             UpgradePolicy = options.UpgradePolicy,
@@ -97,24 +98,28 @@ public static class VoiceAgentBuilderAgent
         }
     }
 
-    /// <summary>The final text, the last configuration that passed validation, and where it was published.</summary>
-    private static string Output(IReadOnlyList<CommittedStep> steps, string text)
+    /// <summary>Keeps the last configuration that passed validation and where it was published.</summary>
+    private static JsonObject? Track(JsonObject? kept, CommittedStep step)
     {
-        JsonNode? configuration = null;
-        string? publicationId = null;
-        foreach (var step in steps)
+        if (step.Name == ChatAgent.ToolStepPrefix + "validate_configuration"
+            && JsonNode.Parse(step.Result)?["output"]?["valid"]?.GetValue<bool>() == true)
         {
-            var result = JsonNode.Parse(step.Result);
-            if (step.Name == ChatAgent.ToolStepPrefix + "validate_configuration" && result?["output"]?["valid"]?.GetValue<bool>() == true)
+            return new JsonObject
             {
-                configuration = JsonNode.Parse(step.Args)?["arguments"]?["configuration"];
-            }
-            else if (step.Name == ChatAgent.ToolStepPrefix + "publish_configuration" && result?["output"]?["publicationId"] is { } id)
-            {
-                publicationId = id.GetValue<string>();
-            }
+                ["configuration"] = JsonNode.Parse(step.Args)?["arguments"]?["configuration"]?.DeepClone(),
+                ["publicationId"] = kept?["publicationId"]?.DeepClone(),
+            };
         }
 
-        return new JsonObject { ["text"] = text, ["configuration"] = configuration?.DeepClone(), ["publicationId"] = publicationId }.ToJsonString();
+        if (step.Name == ChatAgent.ToolStepPrefix + "publish_configuration" && JsonNode.Parse(step.Result)?["output"]?["publicationId"] is { } id)
+        {
+            return new JsonObject { ["configuration"] = kept?["configuration"]?.DeepClone(), ["publicationId"] = id.DeepClone() };
+        }
+
+        return kept;
     }
+
+    /// <summary>The final text, the last configuration that passed validation, and where it was published.</summary>
+    private static string Output(JsonObject? kept, string text) =>
+        new JsonObject { ["text"] = text, ["configuration"] = kept?["configuration"]?.DeepClone(), ["publicationId"] = kept?["publicationId"]?.DeepClone() }.ToJsonString();
 }

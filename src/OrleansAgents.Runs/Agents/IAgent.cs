@@ -5,7 +5,8 @@ namespace OrleansAgents.Agents;
 /// <summary>
 /// An agent: a deterministic planner over the run's committed steps, and the code that executes a step.
 /// The run grain journals every step, so <see cref="Decide"/> only ever sees committed results and a
-/// step body runs again only if it was cut off before its result was committed.
+/// step body runs again only if it was cut off before its result was committed. The run does not keep its
+/// steps in memory: an agent that needs more than the step count keeps its own <see cref="AgentMemory"/>.
 /// </summary>
 public interface IAgent
 {
@@ -24,8 +25,17 @@ public interface IAgent
     /// <summary>Rejects input the agent cannot run, with <see cref="Runs.InvalidRunRequestException"/>.</summary>
     void ValidateInput(JsonElement input);
 
-    /// <summary>What comes next, from the input and the committed steps alone. Must be deterministic.</summary>
+    /// <summary>What comes next, from the input, the memory of the committed steps and the steer messages alone. Must be deterministic.</summary>
     AgentDecision Decide(AgentContext context);
+
+    /// <summary>The memory of a run before its first step. Default: none (decisions from the step count, input and messages).</summary>
+    AgentMemory NewMemory(JsonElement input) => AgentMemory.None;
+
+    /// <summary>
+    /// A memory read back from a snapshot (its <see cref="AgentMemory.ToJson"/>, written by this or an earlier
+    /// version of the agent). Null when it cannot be read: the run then rebuilds it from its whole journal.
+    /// </summary>
+    AgentMemory? ReadMemory(JsonElement input, string json) => AgentMemory.None;
 
     /// <summary>
     /// How the run grain treats a step before and around its execution: approval, side effects,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using OrleansAgents.Agents;
 
 namespace OrleansAgents.Runs.Core;
@@ -14,13 +15,13 @@ internal static class RunDecider
     {
         RunCommand.Start start => state.Started || state.IsTerminal
             ? RunDecision.Done
-            : RunDecision.Commit(EventDraft.RunStarted(start.Header, start.Activation), Next(state, state.Steps, state.Usage, planner)),
+            : RunDecision.Commit(EventDraft.RunStarted(start.Header, start.Activation), Next(state, state.StepsDone, state.Memory, state.Usage, planner)),
         RunCommand.Resume resume => !state.Started || state.IsTerminal || state.IsWaiting || state.Fault is not null
             ? RunDecision.Done
             : RunDecision.Commit(EventDraft.RunResumed(state.Pending?.Index, resume.Silo, resume.Activation)),
         RunCommand.Fail fail => state.IsTerminal
             ? RunDecision.Done
-            : RunDecision.Commit(EventDraft.RunFailed(fail.Error, state.Pending?.Index, state.Steps.Count, state.Usage)),
+            : RunDecision.Commit(EventDraft.RunFailed(fail.Error, state.Pending?.Index, state.StepsDone, state.Usage)),
         RunCommand.Upgrade upgrade => state.IsTerminal || state.AgentVersion == upgrade.To
             ? RunDecision.Done
             : RunDecision.Commit(EventDraft.RunUpgraded(upgrade.From, upgrade.To)),
@@ -29,7 +30,7 @@ internal static class RunDecider
             : RunDecision.Commit(EventDraft.RunPinned(pin.Version, pin.Until)),
         RunCommand.Cancel cancel => state.IsTerminal
             ? RunDecision.Done
-            : RunDecision.Commit(EventDraft.RunCancelled(cancel.Reason, state.Steps.Count, state.Usage)),
+            : RunDecision.Commit(EventDraft.RunCancelled(cancel.Reason, state.StepsDone, state.Usage)),
         RunCommand.Steer steer => state.IsSameCommand(steer.Key, RunEventTypes.InputMessage, steer.Message) switch
         {
             true => RunDecision.Done,
@@ -40,7 +41,7 @@ internal static class RunDecider
         RunCommand.Answer answer => Answer(state, answer),
         RunCommand.Continue => state.Pending is not null || !state.Started || state.IsTerminal || state.Fault is not null
             ? RunDecision.Done
-            : RunDecision.Commit(Next(state, state.Steps, state.Usage, planner)),
+            : RunDecision.Commit(Next(state, state.StepsDone, state.Memory, state.Usage, planner)),
         RunCommand.Ask ask => IsPending(state, ask.Request.Step) && !state.IsWaiting
             ? RunDecision.Commit(EventDraft.InputRequested(ask.Request))
             : RunDecision.Stale,
@@ -51,7 +52,7 @@ internal static class RunDecider
             ? RunDecision.Commit(EventDraft.StepRetrying(retry.Step, retry.Attempt, retry.Error, retry.DelayMs))
             : RunDecision.Stale,
         RunCommand.FailStep failStep => IsPending(state, failStep.Step) && !state.IsWaiting
-            ? RunDecision.Commit(EventDraft.RunFailed(failStep.Error, failStep.Step, state.Steps.Count, state.Usage))
+            ? RunDecision.Commit(EventDraft.RunFailed(failStep.Error, failStep.Step, state.StepsDone, state.Usage))
             : RunDecision.Stale,
         RunCommand.Complete complete => Complete(state, complete, planner),
         _ => throw new UnreachableException(),
@@ -83,18 +84,49 @@ internal static class RunDecider
 
         var step = new CommittedStep(complete.Step.Index, complete.Step.Name, complete.Output.Result, state.Pending!.Args);
         var usage = complete.Output.Usage;
-        return RunDecision.Commit(
-            EventDraft.StepCompleted(step, complete.DurationMs, usage),
-            Next(state, state.Steps.Append(step), state.Usage.Add(usage), planner));
+        var quotas = planner.Quotas;
+        var resultBytes = Encoding.UTF8.GetByteCount(step.Result);
+        if (resultBytes > quotas.MaxStepResultBytes)
+        {
+            return RunDecision.Commit(EventDraft.RunFailed(
+                $"Step {step.Index} ({step.Name}) returned {resultBytes} bytes, more than a step result may hold: " +
+                $"{quotas.MaxStepResultBytes} bytes ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxStepResultBytes))}). Its result was not recorded.",
+                step.Index, state.StepsDone, state.Usage.Add(usage)));
+        }
+
+        var completed = EventDraft.StepCompleted(step, complete.DurationMs, usage);
+        var journalBytes = state.JournalBytes + Encoding.UTF8.GetByteCount(completed.Data);
+        if (journalBytes > quotas.MaxJournalBytes)
+        {
+            return RunDecision.Commit(EventDraft.RunFailed(
+                $"Step {step.Index} ({step.Name}) would take the run's journal to {journalBytes} bytes, more than a run may hold: " +
+                $"{quotas.MaxJournalBytes} bytes ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxJournalBytes))}). Its result was not recorded.",
+                step.Index, state.StepsDone, state.Usage.Add(usage)));
+        }
+
+        AgentMemory memory;
+        try
+        {
+            memory = planner.Bound(state.Memory).Remember(step);
+        }
+        catch (Exception ex)
+        {
+            return RunDecision.Commit(EventDraft.RunFailed($"The agent could not take in step {step.Index}: {ex.Message}", step.Index, state.StepsDone, state.Usage.Add(usage)));
+        }
+
+        return RunDecision.Commit(completed, Next(state, state.StepsDone + 1, memory, state.Usage.Add(usage), planner));
     }
 
-    /// <summary>The agent's next move as the event that records it.</summary>
-    private static EventDraft Next(RunState state, AppendOnlyList<CommittedStep> steps, RunUsage usage, RunPlanner planner) =>
-        planner.Next(steps, state.Messages) switch
+    /// <summary>The agent's next move as the event that records it; a step past the run's step limit fails it instead.</summary>
+    private static EventDraft Next(RunState state, int steps, AgentMemory memory, RunUsage usage, RunPlanner planner) =>
+        planner.Next(steps, memory, state.Messages) switch
         {
-            AgentDecision.Next next => EventDraft.StepStarted(planner.KeyPrefix, new StepPlan(steps.Count, next.Name, next.Args)),
-            AgentDecision.Finish finish => EventDraft.RunSucceeded(finish.Output, steps.Count, usage),
-            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null, steps.Count, usage),
+            AgentDecision.Next when steps >= planner.Quotas.MaxSteps => EventDraft.RunFailed(
+                $"The run reached its limit of {planner.Quotas.MaxSteps} steps ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxSteps))}) and its agent wanted another.",
+                null, steps, usage),
+            AgentDecision.Next next => EventDraft.StepStarted(planner.KeyPrefix, new StepPlan(steps, next.Name, next.Args)),
+            AgentDecision.Finish finish => EventDraft.RunSucceeded(finish.Output, steps, usage),
+            AgentDecision.Fail fail => EventDraft.RunFailed(fail.Error, null, steps, usage),
             _ => throw new UnreachableException(),
         };
 }

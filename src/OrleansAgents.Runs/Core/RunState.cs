@@ -8,7 +8,9 @@ namespace OrleansAgents.Runs.Core;
 /// <summary>
 /// A run as its journal tells it, and nothing else: the one fold of the run's state machine
 /// (<see cref="Apply"/>: state + event → state). Immutable; no I/O. The grain keeps the current state,
-/// replays it from the journal on activation, and applies each commit's events once they are durable.
+/// replays it on activation (from its last snapshot and the events after it), and applies each commit's
+/// events once they are durable. It is bounded: counters, the pending step and its gate, and the agent's
+/// <see cref="AgentMemory"/>; never the run's history.
 /// </summary>
 internal sealed record RunState
 {
@@ -23,8 +25,20 @@ internal sealed record RunState
     /// <summary>Whether <c>run.started</c> is in the journal.</summary>
     public bool Started { get; init; }
 
-    /// <summary>Committed steps, in order.</summary>
-    public AppendOnlyList<CommittedStep> Steps { get; init; } = AppendOnlyList<CommittedStep>.Empty;
+    /// <summary>How many steps are committed.</summary>
+    public int StepsDone { get; init; }
+
+    /// <summary>The agent's memory of the committed steps (unbound until the run knows its agent: <see cref="UnboundMemory"/>).</summary>
+    public AgentMemory Memory { get; init; } = AgentMemory.None;
+
+    /// <summary>Bytes of event data in the journal (UTF-8), for <see cref="RunQuotaOptions.MaxJournalBytes"/> and snapshots.</summary>
+    public long JournalBytes { get; init; }
+
+    /// <summary><see cref="StepsDone"/> as of the last snapshot (0: none yet).</summary>
+    public int SnapshotSteps { get; init; }
+
+    /// <summary><see cref="JournalBytes"/> as of the last snapshot.</summary>
+    public long SnapshotBytes { get; init; }
 
     /// <summary>Steer messages, in order.</summary>
     public ImmutableList<string> Messages { get; init; } = [];
@@ -75,7 +89,7 @@ internal sealed record RunState
     public string? OwnerActivation { get; init; }
 
     /// <summary>Committed steps, also for a run known only by its terminal event.</summary>
-    public int StepCount => Outcome?.Steps ?? Steps.Count;
+    public int StepCount => Outcome?.Steps ?? StepsDone;
 
     public bool IsTerminal => Outcome is not null;
 
@@ -87,9 +101,15 @@ internal sealed record RunState
     public static RunState Ended(RunEvent terminal) => Empty.Apply(terminal.Seq, EventDraft.FromStored(terminal), terminal.At) with { Started = true };
 
     /// <summary>The state a journal describes. Never throws: what it cannot explain becomes <see cref="Fault"/>.</summary>
-    public static RunState Replay(IEnumerable<RunEvent> events)
+    public static RunState Replay(IEnumerable<RunEvent> events) => Replay(Empty, events);
+
+    /// <summary>
+    /// The state after <paramref name="events"/>, from <paramref name="from"/>: the empty state and a whole journal,
+    /// or a snapshot and the events after it. Never throws.
+    /// </summary>
+    public static RunState Replay(RunState from, IEnumerable<RunEvent> events)
     {
-        var state = Empty;
+        var state = from;
         foreach (var stored in events)
         {
             EventDraft draft;
@@ -119,6 +139,8 @@ internal sealed record RunState
             return Faulted(seq, e.Type, "the run had already ended", at);
         }
 
+        var bytes = JournalBytes + System.Text.Encoding.UTF8.GetByteCount(e.Data);
+
         if (RunEventTypes.IsTerminal(e.Type))
         {
             var status = e.Type switch
@@ -131,20 +153,21 @@ internal sealed record RunState
             {
                 LastSeq = seq,
                 UpdatedAt = at,
+                JournalBytes = bytes,
                 Pending = null,
                 Gate = StepGate.None,
                 Request = null,
-                Outcome = new RunOutcome(status, e.Output, e.Text, e.StepCount ?? Steps.Count),
-                Usage = Steps.Count == 0 && e.Usage is { } total ? total : Usage,
+                Outcome = new RunOutcome(status, e.Output, e.Text, e.StepCount ?? StepsDone),
+                Usage = StepsDone == 0 && e.Usage is { } total ? total : Usage,
             };
         }
 
         if (Fault is not null)
         {
-            return this with { LastSeq = seq, UpdatedAt = at }; // nothing more is interpreted until the run fails
+            return this with { LastSeq = seq, UpdatedAt = at, JournalBytes = bytes }; // nothing more is interpreted until the run fails
         }
 
-        var next = this with { LastSeq = seq, UpdatedAt = at };
+        var next = this with { LastSeq = seq, UpdatedAt = at, JournalBytes = bytes };
         switch (e.Type)
         {
             case RunEventTypes.RunStarted:
@@ -166,26 +189,40 @@ internal sealed record RunState
 
         if (e.Started is { } plan)
         {
-            return Pending is not null || plan.Index != Steps.Count
-                ? Faulted(seq, e.Type, $"step {plan.Index} cannot start after {Steps.Count} steps{(Pending is null ? "" : $" with step {Pending.Index} pending")}", at)
+            return Pending is not null || plan.Index != StepsDone
+                ? Faulted(seq, e.Type, $"step {plan.Index} cannot start after {StepsDone} steps{(Pending is null ? "" : $" with step {Pending.Index} pending")}", at)
                 : next with { Pending = plan, Gate = StepGate.None, Request = null, Approved = false, RejectionReason = null, FailedAttempts = 0 };
         }
 
         if (e.Completed is { } step)
         {
-            return Pending is not { } pending || pending.Index != step.Index
-                ? Faulted(seq, e.Type, $"step {step.Index} was not the pending step", at)
-                : next with
-                {
-                    Steps = Steps.Append(step with { Args = pending.Args }),
-                    Usage = Usage.Add(e.Usage),
-                    Pending = null,
-                    Gate = StepGate.None,
-                    Request = null,
-                    Approved = false,
-                    RejectionReason = null,
-                    FailedAttempts = 0,
-                };
+            if (Pending is not { } pending || pending.Index != step.Index)
+            {
+                return Faulted(seq, e.Type, $"step {step.Index} was not the pending step", at);
+            }
+
+            AgentMemory memory;
+            try
+            {
+                memory = Memory.Remember(step with { Args = pending.Args });
+            }
+            catch (Exception ex)
+            {
+                return Faulted(seq, e.Type, $"the agent could not take in step {step.Index} ({ex.Message})", at);
+            }
+
+            return next with
+            {
+                StepsDone = StepsDone + 1,
+                Memory = memory,
+                Usage = Usage.Add(e.Usage),
+                Pending = null,
+                Gate = StepGate.None,
+                Request = null,
+                Approved = false,
+                RejectionReason = null,
+                FailedAttempts = 0,
+            };
         }
 
         if (e.Type is not (RunEventTypes.ToolIntent or RunEventTypes.StepRetrying or RunEventTypes.InputRequested

@@ -14,13 +14,20 @@ internal interface IRunJournal
     /// <exception cref="JournalRejectedException">PostgreSQL refused what the commit holds.</exception>
     Task CommitAsync(JournalCommit commit);
 
+    /// <summary>Every event of the run, from the first.</summary>
     Task<IReadOnlyList<Runs.RunEvent>> ReadAllAsync(string runId);
+
+    /// <summary>The run's last snapshot and the events after it: what a resume reads.</summary>
+    Task<RunJournalTail> ReadTailAsync(string runId);
 
     Task<Runs.RunEvent?> ReadLastAsync(string runId);
 
     /// <summary>Records, durably, that a step body is about to run (drills and tests).</summary>
     Task AuditExecutionAsync(string runId, int step, string silo);
 
-    /// <summary>Deletes everything of a run but its header: events, runs row, audit, stream state, reminder.</summary>
+    /// <summary>How many runs of the owner are unfinished (pending, running, waiting for input).</summary>
+    Task<int> CountUnfinishedRunsAsync(string owner);
+
+    /// <summary>Deletes everything of a run but its header: events, snapshot, runs row, audit, stream state, reminder.</summary>
     Task DeleteRunAsync(string runId, string grainId);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using OrleansAgents.Agents;
 using OrleansAgents.Journal;
 using OrleansAgents.Runs.Core;
 using OrleansAgents.Telemetry;
@@ -13,12 +14,13 @@ namespace OrleansAgents.Runs.Engine;
 /// commit that collides reloads the journal and reports the conflict: the caller decides again against
 /// the state that won, and a result that is stale there is dropped.
 /// </summary>
-internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvider time, ILogger logger) : IDisposable
+internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOptions options, TimeProvider time, ILogger logger) : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private long _ownerSince; // the seq from which this activation owns the run: its load, or its own start or resume
     private RunStatus _rowStatus; // what this activation last wrote to the runs table (None: nothing yet)
     private string? _rowVersion;
+    private RunPlanner? _planner; // the agent that binds the memory after a reload
 
     /// <summary>The run as its committed journal tells it.</summary>
     public RunState State { get; private set; } = RunState.Empty;
@@ -30,6 +32,32 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
     {
         State = state;
         _ownerSince = state.LastSeq;
+    }
+
+    /// <summary>Loads the run from its last snapshot and the events after it (the whole journal when it has none).</summary>
+    public async Task LoadAsync() => Load(await ReadAsync());
+
+    /// <summary>
+    /// Gives the state's memory to the run's agent (after a load, or when the run upgraded to another version):
+    /// read from the snapshot and folded with the steps since; replayed from the whole journal if the agent
+    /// cannot read the snapshot's memory.
+    /// </summary>
+    public async Task BindAsync(RunPlanner planner, bool rebind = false)
+    {
+        await _lock.WaitAsync();
+        try
+        {
+            if (rebind && State.Memory is not UnboundMemory && !State.IsTerminal)
+            {
+                State = State with { Memory = new UnboundMemory(State.Memory.ToJson(), AppendOnlyList<Agents.CommittedStep>.Empty) };
+            }
+
+            await BindLockedAsync(planner);
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     /// <summary>
@@ -57,6 +85,7 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
                 return new CommitOutcome(RunDecision.Refused("was taken over by another activation"), Committed: false);
             }
 
+            await BindLockedAsync(planner);
             var decision = RunDecider.Decide(State, command, planner);
             if (decision.Kind != RunDecisionKind.Commit)
             {
@@ -75,10 +104,18 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
                 next = next.Apply(events[i].Seq, drafts[i], now);
             }
 
+            string? snapshot = null;
+            if (RunStateSnapshot.CanWrite(next)
+                && (next.StepsDone - next.SnapshotSteps >= options.SnapshotEverySteps || next.JournalBytes - next.SnapshotBytes >= options.SnapshotEveryBytes))
+            {
+                next = next with { SnapshotSteps = next.StepsDone, SnapshotBytes = next.JournalBytes };
+                snapshot = RunStateSnapshot.Write(next);
+            }
+
             var queued = Stopwatch.GetTimestamp();
             try
             {
-                await journal.CommitAsync(new JournalCommit(host.RunId, events, RowFor(next, now)));
+                await journal.CommitAsync(new JournalCommit(host.RunId, events, RowFor(next, now)) { Snapshot = snapshot, DropSnapshot = next.IsTerminal });
                 AgentsTelemetry.CommitDuration.Record(Stopwatch.GetElapsedTime(queued).TotalMilliseconds);
             }
             catch (JournalConflictException ex)
@@ -117,9 +154,67 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, TimeProvi
 
     private async Task ReloadLockedAsync()
     {
-        State = RunState.Replay(await journal.ReadAllAsync(host.RunId));
+        State = await ReadAsync();
+        if (_planner is { } planner)
+        {
+            await BindLockedAsync(planner);
+        }
+
         TrackOwner();
         _rowStatus = RunStatus.None; // another activation may have written the row: write it again with the next commit
+    }
+
+    /// <summary>The snapshot and the events after it; the whole journal when there is no snapshot or it cannot be read.</summary>
+    private async Task<RunState> ReadAsync()
+    {
+        var tail = await journal.ReadTailAsync(host.RunId);
+        if (tail.Snapshot is null)
+        {
+            return RunState.Replay(RunState.Empty with { Memory = UnboundMemory.FromStart }, tail.Events);
+        }
+
+        if (RunStateSnapshot.Read(tail.Snapshot) is { } snapshot && snapshot.LastSeq == tail.SnapshotSeq)
+        {
+            return RunState.Replay(snapshot, tail.Events);
+        }
+
+        Log.SnapshotUnreadable(logger, host.RunId, tail.SnapshotSeq);
+        return RunState.Replay(RunState.Empty with { Memory = UnboundMemory.FromStart }, await journal.ReadAllAsync(host.RunId));
+    }
+
+    private async Task BindLockedAsync(RunPlanner planner)
+    {
+        if (planner.Agent is UnavailableAgent)
+        {
+            return; // bound once the run has its agent (this silo hosts its version, or it upgrades)
+        }
+
+        _planner = planner;
+        if (State.Memory is not UnboundMemory unbound)
+        {
+            return;
+        }
+
+        AgentMemory? memory;
+        try
+        {
+            memory = unbound.Bind(planner.Agent, planner.Input);
+        }
+        catch (Exception ex) when (unbound.Json is not null)
+        {
+            Log.SnapshotUnreadable(logger, host.RunId, State.LastSeq, ex);
+            memory = null;
+        }
+
+        if (memory is not null)
+        {
+            State = State with { Memory = memory };
+            return;
+        }
+
+        // The agent cannot read the snapshot's memory (another version wrote it): its whole journal, once. The
+        // next commit writes a snapshot of this version's memory.
+        State = RunState.Replay(RunState.Empty with { Memory = planner.Agent.NewMemory(planner.Input) }, await journal.ReadAllAsync(host.RunId));
     }
 
     private void TrackOwner()

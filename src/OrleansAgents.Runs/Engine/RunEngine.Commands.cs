@@ -39,9 +39,9 @@ internal sealed partial class RunEngine
             // A finished run known from its last event only: its whole journal tells whether this command's key
             // was applied (a retry is answered as the first was) or it is refused because the run has finished.
             var header = _host.Header;
-            _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+            await _committer.LoadAsync();
             _planner = new RunPlanner(RunId, new UnavailableAgent(header.Agent, State.AgentVersion ?? header.AgentVersion),
-                RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
+                RunRequests.ParseInput(header.Input), header.IdempotencyPrefix) { Quotas = _options.Quotas };
         }
 
         // The request may be stored (and seen by the caller) while its commit is still being applied here.

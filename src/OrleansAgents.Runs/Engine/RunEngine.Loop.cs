@@ -125,7 +125,7 @@ internal sealed partial class RunEngine
                 break;
         }
 
-        var context = new StepContext(_planner.Context(state.Steps, state.Messages), plan, text => _publisher.PublishText(plan.Index, text, State.LastSeq));
+        var context = new StepContext(_planner.Context(state), plan, text => _publisher.PublishText(plan.Index, text, State.LastSeq));
         if (_journal.AuditsExecutions)
         {
             await _journal.AuditExecutionAsync(RunId, plan.Index, _host.Silo);

@@ -36,6 +36,7 @@ internal sealed partial class RunEngine
         {
             await CommitCommandAsync(new RunCommand.Upgrade(version, current.Version));
             _planner = _planner! with { Agent = current };
+            await _committer.BindAsync(_planner, rebind: true); // the current definition reads the memory, or replays the journal once
             Log.RunUpgraded(_logger, RunId, header.Agent, version, current.Version);
             return true;
         }

@@ -50,7 +50,7 @@ internal sealed partial class RunEngine : IDisposable
         _time = time;
         _logger = logger;
         _random = random ?? Random.Shared;
-        _committer = new RunCommitter(host, journal, time, logger);
+        _committer = new RunCommitter(host, journal, options, time, logger);
         _executor = new StepExecutor(options, time, _random);
         _publisher = new LivePublisher(host, time, logger);
         _keepAlive = new KeepAlive(host, options, logger);
@@ -129,6 +129,7 @@ internal sealed partial class RunEngine : IDisposable
         var agent = _agents.GetForNewRun(request.Agent);
         var input = RunRequests.ParseInput(request.Input);
         agent.ValidateInput(input);
+        await CheckOwnerQuotaAsync(request.Owner);
 
         // A header without journal events is completed on the next activation. The keep-alive reminder is
         // registered once the run outlives RunOptions.ReminderDelay.
@@ -144,13 +145,30 @@ internal sealed partial class RunEngine : IDisposable
             Incarnation = Convert.ToHexStringLower(BitConverter.GetBytes(_random.Next())),
         };
         await _host.WriteHeaderAsync(header);
-        _planner = new RunPlanner(RunId, agent, input, header.IdempotencyPrefix);
-        _committer.Load(RunState.Empty);
+        _planner = new RunPlanner(RunId, agent, input, header.IdempotencyPrefix) { Quotas = _options.Quotas };
+        _committer.Load(RunState.Empty with { Memory = agent.NewMemory(input) });
         _ended = false;
         await CommitCommandAsync(new RunCommand.Start(header, _host.ActivationId));
         Log.RunStarted(_logger, RunId, agent.Name, request.Owner);
         StartLoop();
         return Snapshot();
+    }
+
+    /// <summary>
+    /// Refuses a start past the owner's limit of unfinished runs. Counted from the runs table, so starts racing each
+    /// other may pass it by the number in flight; a retried start of an accepted run is not counted again.
+    /// </summary>
+    private async Task CheckOwnerQuotaAsync(string owner)
+    {
+        var limit = _options.Quotas.MaxUnfinishedRunsPerOwner;
+        var count = await _journal.CountUnfinishedRunsAsync(owner);
+        if (count >= limit)
+        {
+            Log.OwnerQuotaReached(_logger, RunId, owner, count, limit);
+            throw new RunQuotaExceededException(
+                $"Owner '{owner}' has {count} unfinished runs; the limit is {limit} " +
+                $"({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxUnfinishedRunsPerOwner))}). Start more once some have finished, or cancel some.");
+        }
     }
 
     public RunSnapshot GetStatus()
@@ -242,7 +260,7 @@ internal sealed partial class RunEngine : IDisposable
     private async Task ResumeAsync()
     {
         _keepAlive.MayExist();
-        _committer.Load(RunState.Replay(await _journal.ReadAllAsync(RunId)));
+        await _committer.LoadAsync();
         if (State.LastSeq == 0)
         {
             // No events: accepted but cut off before its first commit, or removed by retention after this
@@ -259,7 +277,11 @@ internal sealed partial class RunEngine : IDisposable
         var header = _host.Header;
         var version = State.AgentVersion ?? header.AgentVersion;
         var agent = _agents.Find(header.Agent, version);
-        _planner = new RunPlanner(RunId, agent ?? new UnavailableAgent(header.Agent, version), RunRequests.ParseInput(header.Input), header.IdempotencyPrefix);
+        _planner = new RunPlanner(RunId, agent ?? new UnavailableAgent(header.Agent, version), RunRequests.ParseInput(header.Input), header.IdempotencyPrefix)
+        {
+            Quotas = _options.Quotas,
+        };
+        await _committer.BindAsync(_planner);
         if (State.IsTerminal)
         {
             _ended = true;

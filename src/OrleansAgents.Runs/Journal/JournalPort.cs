@@ -21,6 +21,7 @@ internal sealed class JournalPort(
     private const string DeleteSql =
         """
         WITH events AS (DELETE FROM oa_run_events WHERE run_id = $1),
+             snapshots AS (DELETE FROM oa_run_snapshots WHERE run_id = $1),
              audits AS (DELETE FROM oa_step_executions WHERE run_id = $1),
              pubsub AS (DELETE FROM orleansstorage WHERE graintypestring = 'PubSubRendezvousGrain' AND grainidextensionstring = $2),
              reminders AS (DELETE FROM orleansreminderstable WHERE serviceid = $3 AND grainid = $4)
@@ -32,6 +33,15 @@ internal sealed class JournalPort(
     public Task CommitAsync(JournalCommit commit) => writer.CommitAsync(commit);
 
     public async Task<IReadOnlyList<RunEvent>> ReadAllAsync(string runId) => await store.ReadAllEventsAsync(runId);
+
+    public async Task<RunJournalTail> ReadTailAsync(string runId)
+    {
+        var snapshot = await store.ReadSnapshotAsync(runId);
+        var events = await store.ReadEventsAsync(runId, snapshot?.Seq ?? 0, int.MaxValue);
+        return new RunJournalTail(snapshot?.Data, snapshot?.Seq ?? 0, events);
+    }
+
+    public Task<int> CountUnfinishedRunsAsync(string owner) => store.CountUnfinishedRunsAsync(owner);
 
     public Task<RunEvent?> ReadLastAsync(string runId) => store.ReadLastEventAsync(runId);
 

@@ -27,6 +27,12 @@ public sealed class JournalWriter(
         ), audits AS (
             INSERT INTO oa_step_executions (run_id, step, silo)
             SELECT * FROM unnest($16::text[], $17::integer[], $18::text[])
+        ), snapshots AS (
+            INSERT INTO oa_run_snapshots AS s (run_id, seq, data)
+            SELECT * FROM unnest($20::text[], $21::bigint[], $22::text[])
+            ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, data = excluded.data WHERE s.seq < excluded.seq
+        ), dropped AS (
+            DELETE FROM oa_run_snapshots WHERE run_id = ANY($23::text[])
         )
         INSERT INTO oa_runs AS r (run_id, owner, agent, agent_version, status, created_at, updated_at, last_seq, steps, silo, total_tokens)
         SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[],
@@ -207,12 +213,16 @@ public sealed class JournalWriter(
         var eventCount = 0;
         var runCount = 0;
         var auditCount = 0;
+        var snapshotCount = 0;
+        var droppedCount = 0;
         foreach (var item in batch)
         {
             if (item.Commit is { } commit)
             {
                 eventCount += commit.Events.Count;
                 runCount += commit.Run is null ? 0 : 1;
+                snapshotCount += commit.Snapshot is null ? 0 : 1;
+                droppedCount += commit.DropSnapshot ? 1 : 0;
             }
             else
             {
@@ -239,8 +249,12 @@ public sealed class JournalWriter(
         var aRunIds = new string[auditCount];
         var aSteps = new int[auditCount];
         var aSilos = new string[auditCount];
+        var sRunIds = new string[snapshotCount];
+        var sSeqs = new long[snapshotCount];
+        var sData = new string[snapshotCount];
+        var dRunIds = new string[droppedCount];
 
-        int e = 0, r = 0, a = 0;
+        int e = 0, r = 0, a = 0, sn = 0, d = 0;
         foreach (var item in batch)
         {
             if (item.Commit is { } commit)
@@ -253,6 +267,19 @@ public sealed class JournalWriter(
                     eAts[e] = ev.At.UtcDateTime;
                     eData[e] = ev.Data;
                     e++;
+                }
+
+                if (commit.Snapshot is { } snapshot)
+                {
+                    sRunIds[sn] = commit.RunId;
+                    sSeqs[sn] = commit.Events[^1].Seq;
+                    sData[sn] = snapshot;
+                    sn++;
+                }
+
+                if (commit.DropSnapshot)
+                {
+                    dRunIds[d++] = commit.RunId;
                 }
 
                 if (commit.Run is not { } run)
@@ -304,6 +331,10 @@ public sealed class JournalWriter(
         p.Add(new NpgsqlParameter<int[]> { Value = aSteps });
         p.Add(new NpgsqlParameter<string[]> { Value = aSilos });
         p.Add(new NpgsqlParameter<long[]> { Value = rTokens });
+        p.Add(new NpgsqlParameter<string[]> { Value = sRunIds });
+        p.Add(new NpgsqlParameter<long[]> { Value = sSeqs });
+        p.Add(new NpgsqlParameter<string[]> { Value = sData });
+        p.Add(new NpgsqlParameter<string[]> { Value = dRunIds });
         await command.ExecuteNonQueryAsync(_stopping.Token);
     }
 
@@ -314,9 +345,6 @@ public sealed class JournalWriter(
         TimeoutException => true,
         _ => false,
     };
-
-
-
 
     private sealed record StepExecution(string RunId, int Step, string Silo);
 

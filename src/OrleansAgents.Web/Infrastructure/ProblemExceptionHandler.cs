@@ -21,6 +21,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             RunNotFoundException => (StatusCodes.Status404NotFound, "Run not found"),
             RunConflictException => (StatusCodes.Status409Conflict, "Conflicting request"),
             RunStateException => (StatusCodes.Status409Conflict, "Not possible in the run's state"),
+            RunQuotaExceededException => (StatusCodes.Status429TooManyRequests, "Quota exceeded"),
             JsonException => (StatusCodes.Status400BadRequest, "Malformed JSON"),
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Bad request"),
             _ when NoWorkerFailures.IsNoWorker(exception) => (StatusCodes.Status503ServiceUnavailable, "No worker available"),

@@ -8,6 +8,7 @@ namespace OrleansAgents.Runs.Tests.Simulation;
 /// keyed by its idempotency key, s a side effect that is not idempotent (a message sent), a an idempotent
 /// side effect that needs approval, x a step whose result PostgreSQL refuses. While faults are on, a body
 /// may fail transiently, time out, or fail after its effect. Every body start and every effect is witnessed.
+/// It remembers each result (<see cref="SimMemory"/>), so snapshots and their memory are part of every schedule.
 /// </summary>
 internal sealed class SimAgent(SimCluster cluster) : IAgent, IAgentSource
 {
@@ -28,12 +29,18 @@ internal sealed class SimAgent(SimCluster cluster) : IAgent, IAgentSource
     {
     }
 
+    public AgentMemory NewMemory(JsonElement input) => SimMemory.Empty;
+
+    public AgentMemory? ReadMemory(JsonElement input, string json) => SimMemory.Read(json);
+
+    /// <summary>The output names every result the agent remembered, so a memory that lost or doubled a step shows in the checks.</summary>
     public AgentDecision Decide(AgentContext context)
     {
         var kinds = context.Input.GetProperty("kinds").GetString()!;
-        return context.Steps.Count < kinds.Length
-            ? new AgentDecision.Next(kinds[context.Steps.Count].ToString(), "{}")
-            : new AgentDecision.Finish($$"""{"steps":{{context.Steps.Count}},"messages":{{context.Messages.Count}}}""");
+        return context.StepCount < kinds.Length
+            ? new AgentDecision.Next(kinds[context.StepCount].ToString(), "{}")
+            : new AgentDecision.Finish(
+                $$"""{"steps":{{context.StepCount}},"messages":{{context.Messages.Count}},"seen":{{JsonSerializer.Serialize(((SimMemory)context.Memory).Seen)}}}""");
     }
 
     public StepPolicy GetPolicy(StepPlan step) => step.Name switch

@@ -66,7 +66,23 @@ internal static class SimChecks
             Fail($"{terminals} terminal events, the last event is {events[^1].Type}");
         }
 
-        var replayed = RunState.Replay(events);
+        var replayed = RunState.Replay(RunState.Empty with { Memory = SimMemory.Empty }, events);
+
+        // The agent's memory, carried through snapshots, reloads and resumes, saw each committed result once, in order.
+        if (events[^1].Type == RunEventTypes.RunSucceeded)
+        {
+            var journalSeen = string.Concat(events.Where(e => e.Type == RunEventTypes.StepCompleted).Select(e =>
+            {
+                using var doc = JsonDocument.Parse(e.Data);
+                return $"{doc.RootElement.GetProperty("step").GetInt32()}={doc.RootElement.GetProperty("result").GetRawText()};";
+            }));
+            using var output = JsonDocument.Parse(events[^1].Data);
+            var seen = output.RootElement.GetProperty("output").GetProperty("seen").GetString();
+            if (seen != journalSeen)
+            {
+                Fail($"the agent's memory at the end ({seen}) is not the journal's results ({journalSeen})");
+            }
+        }
         if (replayed.Fault is not null)
         {
             Fail($"its own journal does not replay: {replayed.Fault}");
@@ -166,7 +182,7 @@ internal static class SimChecks
     private static string Summary(RunState s) => s.IsTerminal
         ? $"seq {s.LastSeq} | {s.Status} | steps {s.StepCount} | outcome {s.Outcome}"
         : string.Join(" | ",
-        $"seq {s.LastSeq}", s.Status, $"steps {s.Steps.Count}: {string.Join(",", s.Steps.Select(x => x.Result))}", $"messages {s.Messages.Count}",
+        $"seq {s.LastSeq}", s.Status, $"steps {s.StepsDone}", $"memory {(s.Memory is SimMemory m ? m.Seen : s.Memory.GetType().Name)}", $"messages {s.Messages.Count}",
         $"pending {s.Pending?.Index}", s.Gate, $"failed {s.FailedAttempts}", $"approved {s.Approved}", $"keys {s.CommandKeys.Count}",
         $"outcome {s.Outcome}", $"fault {s.Fault}");
 

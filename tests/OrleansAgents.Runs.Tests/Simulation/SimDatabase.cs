@@ -15,6 +15,9 @@ internal sealed class SimDatabase(SimScheduler scheduler)
 
     public Dictionary<string, RunRow> Runs { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Each run's latest snapshot, written with its commit (<c>oa_run_snapshots</c>).</summary>
+    public Dictionary<string, (long Seq, string Data)> Snapshots { get; } = new(StringComparer.Ordinal);
+
     public Dictionary<string, RunHeader> Headers { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, TimeSpan> Reminders { get; } = new(StringComparer.Ordinal);
@@ -77,6 +80,16 @@ internal sealed class SimDatabase(SimScheduler scheduler)
         }
 
         journal.Sort((a, b) => a.Event.Seq.CompareTo(b.Event.Seq));
+        if (commit.Snapshot is { } snapshot && (!Snapshots.TryGetValue(commit.RunId, out var old) || old.Seq < commit.Events[^1].Seq))
+        {
+            Snapshots[commit.RunId] = (commit.Events[^1].Seq, snapshot);
+        }
+
+        if (commit.DropSnapshot)
+        {
+            Snapshots.Remove(commit.RunId);
+        }
+
         if (commit.Run is { } row && (!Runs.TryGetValue(commit.RunId, out var existing) || existing.LastSeq < row.LastSeq))
         {
             Runs[commit.RunId] = row;
@@ -95,6 +108,7 @@ internal sealed class SimDatabase(SimScheduler scheduler)
         }
 
         Runs.Remove(runId);
+        Snapshots.Remove(runId);
         Reminders.Remove(runId);
         Note($"{runId} deleted");
     }

@@ -63,6 +63,22 @@ internal sealed class SimJournal(SimCluster cluster, SimActivation activation) :
         return Db.Journal(runId);
     }
 
+    public async Task<RunJournalTail> ReadTailAsync(string runId)
+    {
+        await HopAsync();
+        ThrowIfDown();
+        var snapshot = Db.Snapshots.TryGetValue(runId, out var s) ? s : ((long Seq, string Data)?)null;
+        var seq = snapshot?.Seq ?? 0;
+        return new RunJournalTail(snapshot?.Data, seq, [.. Db.Journal(runId).Where(e => e.Seq > seq)]);
+    }
+
+    public async Task<int> CountUnfinishedRunsAsync(string owner)
+    {
+        await HopAsync();
+        ThrowIfDown();
+        return Db.Runs.Values.Count(r => r.Owner == owner && r.Status is RunStatus.Pending or RunStatus.Running or RunStatus.WaitingForInput);
+    }
+
     public async Task<RunEvent?> ReadLastAsync(string runId)
     {
         await HopAsync();

@@ -12,6 +12,8 @@ internal sealed record SimOptions
         RetryBaseDelay = TimeSpan.FromMilliseconds(50),
         RetryMaxDelay = TimeSpan.FromMilliseconds(400),
         StepTimeout = TimeSpan.FromSeconds(1),
+        SnapshotEverySteps = 2, // most resumes and reloads start from a snapshot
+        SnapshotEveryBytes = 1024,
     };
 
     /// <summary>How long the journal writer keeps a commit waiting through an outage before giving up.</summary>

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using OrleansAgents.Runs;
+
+namespace OrleansAgents.Bench;
+
+/// <summary>S2: one very long run on one worker: memory, step cost and resume time that do not grow with its length.</summary>
+internal sealed partial class Harness
+{
+    /// <summary>
+    /// (a) a run of <paramref name="steps"/> steps: the RSS of the worker holding it, from step 500 to the end, and
+    /// the cost of its last ten steps against its first ten; (b) the same length of run, its worker SIGKILLed at
+    /// 95 % of its steps, and (c) a 100-step run killed at step 50: time from the kill to the next committed step
+    /// on the survivor. Each killed worker is started again before the next part.
+    /// </summary>
+    public async Task<WorkloadResult> RunLongRunAsync(int steps, int bytes, int killStepMs)
+    {
+        var result = new WorkloadResult("S2");
+        result.Figures["steps"] = steps;
+        result.Figures["bytes"] = bytes;
+
+        var id = $"s2-long-{Guid.NewGuid():N}";
+        await Cluster.GetGrain<IAgentRunGrain>(id).StartAsync(Request(steps, 0, bytes) with { Owner = "bench-s2" });
+        var worker = WorkerNameOf(await WaitForSiloAsync(id));
+        long baseline = 0, peak = 0;
+        while (await ReadCommittedStepsAsync(id) is var done && !await IsTerminalAsync(id))
+        {
+            var rss = ReadRssKb(worker);
+            if (done >= 500)
+            {
+                baseline = baseline == 0 ? rss : baseline;
+                peak = Math.Max(peak, rss);
+            }
+
+            await Task.Delay(250);
+        }
+
+        var costs = await ReadStepCostsAsync(id);
+        result.Figures["worker"] = worker;
+        result.Figures["rss_at_step500_mib"] = baseline / 1024.0;
+        result.Figures["rss_peak_after_mib"] = peak / 1024.0;
+        result.Figures["rss_growth_mib"] = (peak - baseline) / 1024.0;
+        result.Figures["first10_median_ms"] = Median(costs.Take(10));
+        result.Figures["last10_median_ms"] = Median(costs.Skip(costs.Count - 10));
+        result.Figures["ratio"] = Median(costs.Skip(costs.Count - 10)) / Median(costs.Take(10));
+        result.Figures["status"] = (await ReadFinishedAsync([id]))[id].Status;
+
+        var (longResume, longStep) = await KillAndResumeAsync(steps, steps * 95 / 100, killStepMs);
+        var (shortResume, shortStep) = await KillAndResumeAsync(100, 50, killStepMs);
+        result.Figures["kill_at_step"] = longStep;
+        result.Figures["kill_to_next_step_ms"] = longResume;
+        result.Figures["kill100_at_step"] = shortStep;
+        result.Figures["kill100_to_next_step_ms"] = shortResume;
+        result.Figures["resume_ratio"] = longResume / shortResume;
+        result.Figures["path"] = "orleans-client";
+        return result;
+    }
+
+    /// <summary>Kills the worker of a run once it has committed <paramref name="at"/> steps; ms from the kill to its next committed step.</summary>
+    private async Task<(double Ms, long Step)> KillAndResumeAsync(int steps, int at, int stepMs)
+    {
+        var id = $"s2-kill-{steps}-{Guid.NewGuid():N}";
+        await Cluster.GetGrain<IAgentRunGrain>(id).StartAsync(Request(steps, stepMs, 200) with { Owner = "bench-s2" });
+        long done;
+        while ((done = await ReadCommittedStepsAsync(id)) < at)
+        {
+            await Task.Delay(5);
+        }
+
+        var worker = WorkerNameOf(await WaitForSiloAsync(id));
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_settings.DataDirectory, "pids", $"{worker}.pid")).Trim(), CultureInfo.InvariantCulture);
+        var killedAt = DateTimeOffset.UtcNow;
+        Process.GetProcessById(pid).Kill();
+        await WaitAllTerminalAsync([id], TimeSpan.FromMinutes(10));
+        await using var command = _db.CreateCommand("SELECT min(at) FROM oa_run_events WHERE run_id = $1 AND type = 'step.completed' AND at > $2");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(killedAt.UtcDateTime);
+        var next = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync())!, TimeSpan.Zero);
+        Console.Error.WriteLine($"S2 killed {worker} at step {done} of {steps}; starting it again");
+        await new ClusterScript(_settings).RunAsync("start", worker);
+        await Task.Delay(TimeSpan.FromSeconds(8)); // joins the cluster before the next part
+        return ((next - killedAt).TotalMilliseconds, done);
+    }
+
+    private async Task<string> WaitForSiloAsync(string runId)
+    {
+        for (var i = 0; i < 400; i++)
+        {
+            var silos = await ReadSilosAsync([runId]);
+            if (silos.TryGetValue(runId, out var silo))
+            {
+                return silo;
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"run {runId} has no silo in the runs table");
+    }
+
+    private async Task<long> ReadCommittedStepsAsync(string runId)
+    {
+        await using var command = _db.CreateCommand(
+            "SELECT coalesce((SELECT (data->>'step')::bigint + 1 FROM oa_run_events WHERE run_id = $1 AND type = 'step.completed' ORDER BY seq DESC LIMIT 1), 0)");
+        command.Parameters.AddWithValue(runId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<bool> IsTerminalAsync(string runId)
+    {
+        await using var command = _db.CreateCommand("SELECT count(*) FROM oa_runs WHERE run_id = $1 AND status IN ('succeeded', 'failed', 'cancelled')");
+        command.Parameters.AddWithValue(runId);
+        return (long)(await command.ExecuteScalarAsync())! == 1;
+    }
+
+    /// <summary>Per step: its completion minus the previous one's (body + commit), in order.</summary>
+    private async Task<List<double>> ReadStepCostsAsync(string runId)
+    {
+        var done = new List<DateTime>();
+        await using var command = _db.CreateCommand("SELECT at FROM oa_run_events WHERE run_id = $1 AND type = 'step.completed' ORDER BY seq");
+        command.Parameters.AddWithValue(runId);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            done.Add(reader.GetDateTime(0));
+        }
+
+        return [.. done.Skip(1).Select((t, i) => (t - done[i]).TotalMilliseconds)];
+    }
+
+    private long ReadRssKb(string worker)
+    {
+        var pid = File.ReadAllText(Path.Combine(_settings.DataDirectory, "pids", $"{worker}.pid")).Trim();
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+}

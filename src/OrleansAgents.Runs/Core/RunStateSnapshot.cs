@@ -1,0 +1,137 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OrleansAgents.Agents;
+
+namespace OrleansAgents.Runs.Core;
+
+/// <summary>
+/// A run's state as of one commit, so a resume reads it and the events after it instead of the whole journal.
+/// It holds what <see cref="RunState"/> holds (counters, usage, steer messages and command keys, the pending
+/// step and its gate, owner and version) and the agent's memory as the agent writes it. Written in the same
+/// statement as that commit's events (<c>oa_run_snapshots</c>, one row per run); a cache of the fold, never
+/// the record: one that cannot be read is ignored and the run replays its journal.
+/// </summary>
+internal sealed record RunStateSnapshot
+{
+    /// <summary>The format; another value is not read.</summary>
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+
+    public long Seq { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public int Steps { get; init; }
+
+    public long JournalBytes { get; init; }
+
+    public required RunUsage Usage { get; init; }
+
+    public required IReadOnlyList<string> Messages { get; init; }
+
+    public required IReadOnlyDictionary<string, string> CommandKeys { get; init; }
+
+    public StepPlan? Pending { get; init; }
+
+    public StepGate Gate { get; init; }
+
+    public InputRequest? Request { get; init; }
+
+    public bool Approved { get; init; }
+
+    public string? RejectionReason { get; init; }
+
+    public int FailedAttempts { get; init; }
+
+    public string? AgentVersion { get; init; }
+
+    public VersionWait? WaitingForVersion { get; init; }
+
+    public long OwnerSeq { get; init; }
+
+    public string? OwnerActivation { get; init; }
+
+    /// <summary>The agent's memory (<see cref="AgentMemory.ToJson"/>), as raw JSON.</summary>
+    public JsonElement Memory { get; init; }
+
+    /// <summary>Whether a state may be written: started, not ended, nothing it could not explain, and its memory bound.</summary>
+    public static bool CanWrite(RunState state) =>
+        state.Started && !state.IsTerminal && state.Fault is null && state.Memory is not UnboundMemory;
+
+    public static string Write(RunState state)
+    {
+        using var memory = JsonDocument.Parse(state.Memory.ToJson());
+        var snapshot = new RunStateSnapshot
+        {
+            Seq = state.LastSeq,
+            UpdatedAt = state.UpdatedAt,
+            Steps = state.StepsDone,
+            JournalBytes = state.JournalBytes,
+            Usage = state.Usage,
+            Messages = state.Messages,
+            CommandKeys = state.CommandKeys,
+            Pending = state.Pending,
+            Gate = state.Gate,
+            Request = state.Request,
+            Approved = state.Approved,
+            RejectionReason = state.RejectionReason,
+            FailedAttempts = state.FailedAttempts,
+            AgentVersion = state.AgentVersion,
+            WaitingForVersion = state.WaitingForVersion,
+            OwnerSeq = state.OwnerSeq,
+            OwnerActivation = state.OwnerActivation,
+            Memory = memory.RootElement,
+        };
+        return JsonSerializer.Serialize(snapshot, RunStateSnapshotJson.Default.RunStateSnapshot);
+    }
+
+    /// <summary>The state a snapshot holds, its memory unbound (<see cref="UnboundMemory"/>); null when it cannot be read.</summary>
+    public static RunState? Read(string json)
+    {
+        RunStateSnapshot? s;
+        try
+        {
+            s = JsonSerializer.Deserialize(json, RunStateSnapshotJson.Default.RunStateSnapshot);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (s is null || s.Format != CurrentFormat || s.Seq <= 0)
+        {
+            return null;
+        }
+
+        return RunState.Empty with
+        {
+            LastSeq = s.Seq,
+            UpdatedAt = s.UpdatedAt,
+            Started = true,
+            StepsDone = s.Steps,
+            Memory = new UnboundMemory(s.Memory.GetRawText(), AppendOnlyList<CommittedStep>.Empty),
+            JournalBytes = s.JournalBytes,
+            SnapshotSteps = s.Steps,
+            SnapshotBytes = s.JournalBytes,
+            Usage = s.Usage,
+            Messages = [.. s.Messages],
+            CommandKeys = s.CommandKeys.ToImmutableDictionary(StringComparer.Ordinal),
+            Pending = s.Pending,
+            Gate = s.Gate,
+            Request = s.Request,
+            Approved = s.Approved,
+            RejectionReason = s.RejectionReason,
+            FailedAttempts = s.FailedAttempts,
+            AgentVersion = s.AgentVersion,
+            WaitingForVersion = s.WaitingForVersion,
+            OwnerSeq = s.OwnerSeq,
+            OwnerActivation = s.OwnerActivation,
+        };
+    }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(RunStateSnapshot))]
+internal sealed partial class RunStateSnapshotJson : JsonSerializerContext;

@@ -1,0 +1,26 @@
+namespace OrleansAgents.Runs;
+
+/// <summary>
+/// Limits that keep one run, or one owner, from exhausting a worker or the database. Section
+/// <c>OrleansAgents:Runs:Quotas</c>. A run that passes a run limit fails with an error naming it; a start
+/// past the owner limit is refused (<see cref="RunQuotaExceededException"/>). Nothing already committed is lost.
+/// </summary>
+public sealed class RunQuotaOptions
+{
+    public const string SectionName = "OrleansAgents:Runs:Quotas";
+
+    /// <summary>The largest result one step may commit, in bytes of UTF-8 JSON (1 MiB).</summary>
+    public int MaxStepResultBytes { get; set; } = 1 << 20;
+
+    /// <summary>The most bytes a run's journal may hold, event data counted as UTF-8 (256 MiB).</summary>
+    public long MaxJournalBytes { get; set; } = 256L << 20;
+
+    /// <summary>The most steps one run may commit (10,000).</summary>
+    public int MaxSteps { get; set; } = 10_000;
+
+    /// <summary>The most unfinished runs (pending, running, waiting for input) one owner may have; a start past it is refused (100).</summary>
+    public int MaxUnfinishedRunsPerOwner { get; set; } = 100;
+
+    /// <summary>The configuration key of a limit, as errors name it.</summary>
+    public static string Key(string name) => $"{SectionName}:{name}";
+}
