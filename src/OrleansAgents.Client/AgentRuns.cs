@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansAgents.Journal;
 using Orleans.Streams;
 using Polly;
 using Polly.Retry;
@@ -16,7 +17,8 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
     private const int Page = 500;
     private static readonly TimeSpan Silence = TimeSpan.FromSeconds(2);
     private readonly string _watcherId = $"client-{Guid.NewGuid():N}";
-    private readonly Lazy<NpgsqlDataSource> _db = new(() => NpgsqlDataSource.Create(options.Value.ConnectionString!));
+    private readonly Lazy<RunDataSources> _db = new(() => new RunDataSources(
+        NpgsqlDataSource.Create(options.Value.ConnectionString!), [.. options.Value.JournalShards.Select(NpgsqlDataSource.Create)]));
 
     private IAgentRunGrain Run(string runId) => cluster.GetGrain<IAgentRunGrain>(runId);
 
@@ -81,24 +83,31 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
 
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default)
     {
-        await using var command = _db.Value.CreateCommand(
-            """
-            SELECT run_id, agent, owner, status, created_at, updated_at FROM oa_runs
-             WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR owner = $2)
-             ORDER BY created_at DESC, run_id DESC LIMIT $3
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = status is { } s ? DbStatus(s) : null, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = owner, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Math.Clamp(limit, 1, 1000) });
-        var runs = new List<RunSummary>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var top = Math.Clamp(limit, 1, 1000);
+        var runs = await _db.Value.QueryAllAsync(async source =>
         {
-            runs.Add(new RunSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), FromDb(reader.GetString(3)),
-                new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero)));
-        }
+            await using var command = source.CreateCommand(
+                """
+                SELECT run_id, agent, owner, status, created_at, updated_at FROM oa_runs
+                 WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR owner = $2)
+                 ORDER BY created_at DESC, run_id DESC LIMIT $3
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = status is { } s ? DbStatus(s) : null, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = owner, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = top });
+            var part = new List<RunSummary>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                part.Add(new RunSummary(reader.GetString(0), reader.GetString(1), reader.GetString(2), FromDb(reader.GetString(3)),
+                    new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero)));
+            }
 
-        return runs;
+            return part;
+        });
+        return _db.Value.All.Count == 1
+            ? runs
+            : [.. runs.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.RunId, StringComparer.Ordinal).Take(top)];
     }
 
     public async IAsyncEnumerable<RunEvent> WatchAsync(string runId, long afterSeq = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -237,6 +246,7 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
         if (_db.IsValueCreated)
         {
             await _db.Value.DisposeAsync();
+            await _db.Value.Cluster.DisposeAsync();
         }
     }
 }

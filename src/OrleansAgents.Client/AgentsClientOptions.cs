@@ -11,6 +11,9 @@ public sealed class AgentsClientOptions
     [Required]
     public string? ConnectionString { get; set; }
 
+    /// <summary>The journal's servers when it is spread over several (<c>RunDataSources</c>); falls back to <c>ConnectionStrings:JournalShards</c>.</summary>
+    public List<string> JournalShards { get; set; } = [];
+
     [Required]
     public string ClusterId { get; set; } = "orleans-agents";
 

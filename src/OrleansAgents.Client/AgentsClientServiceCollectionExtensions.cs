@@ -20,7 +20,14 @@ public static class AgentsClientServiceCollectionExtensions
     {
         services.AddOptions<AgentsClientOptions>()
             .Bind(configuration.GetSection(AgentsClientOptions.SectionName))
-            .PostConfigure(o => o.ConnectionString ??= configuration.GetConnectionString(OrleansAgentsNames.ConnectionStringName))
+            .PostConfigure(o =>
+            {
+                o.ConnectionString ??= configuration.GetConnectionString(OrleansAgentsNames.ConnectionStringName);
+                if (o.JournalShards.Count == 0)
+                {
+                    o.JournalShards.AddRange(OrleansAgents.Journal.JournalServiceCollectionExtensions.GetJournalShards(configuration));
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

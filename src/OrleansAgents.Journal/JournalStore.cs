@@ -3,13 +3,13 @@ using OrleansAgents.Runs;
 
 namespace OrleansAgents.Journal;
 
-/// <summary>Reads of the run journal and the runs table.</summary>
-public sealed class JournalStore(NpgsqlDataSource dataSource)
+/// <summary>Reads of the run journal and the runs table: a run's own on its server, the rest on every server (<see cref="RunDataSources"/>).</summary>
+public sealed class JournalStore(RunDataSources sources)
 {
     /// <summary>Committed events of a run with <c>seq &gt; afterSeq</c>, in order, at most <paramref name="max"/>.</summary>
     public async Task<List<RunEvent>> ReadEventsAsync(string runId, long afterSeq, int max, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = sources.ForRun(runId).CreateCommand(
             "SELECT seq, type, at, data::text FROM oa_run_events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
         command.Parameters.AddWithValue(runId);
         command.Parameters.AddWithValue(afterSeq);
@@ -32,7 +32,7 @@ public sealed class JournalStore(NpgsqlDataSource dataSource)
     /// <summary>The last committed event of a run, or null when it has none.</summary>
     public async Task<RunEvent?> ReadLastEventAsync(string runId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = sources.ForRun(runId).CreateCommand(
             "SELECT seq, type, at, data::text FROM oa_run_events WHERE run_id = $1 ORDER BY seq DESC LIMIT 1");
         command.Parameters.AddWithValue(runId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -44,7 +44,7 @@ public sealed class JournalStore(NpgsqlDataSource dataSource)
     /// <summary>A run's latest snapshot (its seq and JSON), or null when it has none.</summary>
     public async Task<(long Seq, string Data)?> ReadSnapshotAsync(string runId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT seq, data FROM oa_run_snapshots WHERE run_id = $1");
+        await using var command = sources.ForRun(runId).CreateCommand("SELECT seq, data FROM oa_run_snapshots WHERE run_id = $1");
         command.Parameters.AddWithValue(runId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
@@ -53,10 +53,14 @@ public sealed class JournalStore(NpgsqlDataSource dataSource)
     /// <summary>How many runs of an owner are pending, running or waiting for input (as of their last status change).</summary>
     public async Task<int> CountUnfinishedRunsAsync(string owner, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM oa_runs WHERE owner = $1 AND status IN ('pending', 'running', 'waiting_for_input')");
-        command.Parameters.AddWithValue(owner);
-        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var counts = await sources.QueryAllAsync(async source =>
+        {
+            await using var command = source.CreateCommand(
+                "SELECT count(*) FROM oa_runs WHERE owner = $1 AND status IN ('pending', 'running', 'waiting_for_input')");
+            command.Parameters.AddWithValue(owner);
+            return new List<long> { (long)(await command.ExecuteScalarAsync(cancellationToken))! };
+        });
+        return (int)counts.Sum();
     }
 
     /// <summary>Every committed event of a run, in order.</summary>
@@ -73,17 +77,18 @@ public sealed class JournalStore(NpgsqlDataSource dataSource)
             "SELECT run_id FROM oa_runs WHERE status IN ('pending', 'running') AND (silo IS NULL OR NOT (silo = ANY($1)))",
             liveSilos, cancellationToken);
 
-    private async Task<List<string>> ReadRunIdsAsync<T>(string sql, T parameter, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = parameter });
-        var runs = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    private Task<List<string>> ReadRunIdsAsync<T>(string sql, T parameter, CancellationToken cancellationToken) =>
+        sources.QueryAllAsync(async source =>
         {
-            runs.Add(reader.GetString(0));
-        }
+            await using var command = source.CreateCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = parameter });
+            var runs = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                runs.Add(reader.GetString(0));
+            }
 
-        return runs;
-    }
+            return runs;
+        });
 }

@@ -44,6 +44,7 @@ public static class RunsSiloBuilderExtensions
 
         services.AddSingleton<JournalWriter>();
         services.AddSingleton<JournalPort>();
+        services.AddSingleton<UnfinishedRunCounter>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<JournalWriter>());
         services.AddSingleton<AgentRegistry>();
 

@@ -97,9 +97,13 @@ internal static class RunJournal
     public static bool Is(RunEvent e, string type, string? tool = null) =>
         e.Type == type && (tool is null || e.Data.Contains($"\"{tool}\"", StringComparison.Ordinal));
 
-    public static async Task<long> CountAsync(AgentsCluster cluster, string sql, params object[] parameters)
+    public static Task<long> CountAsync(AgentsCluster cluster, string sql, params object[] parameters) =>
+        CountAsync(cluster.DataSource, sql, parameters);
+
+    /// <summary>A count on one database (a journal shard, say).</summary>
+    public static async Task<long> CountAsync(Npgsql.NpgsqlDataSource source, string sql, params object[] parameters)
     {
-        await using var command = cluster.DataSource.CreateCommand(sql);
+        await using var command = source.CreateCommand(sql);
         foreach (var parameter in parameters)
         {
             command.Parameters.AddWithValue(parameter);
@@ -108,9 +112,12 @@ internal static class RunJournal
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static async Task<List<RunEvent>> ReadEventsAsync(AgentsCluster cluster, string runId)
+    public static Task<List<RunEvent>> ReadEventsAsync(AgentsCluster cluster, string runId) => ReadEventsAsync(cluster.DataSource, runId);
+
+    /// <summary>A run's events from one database (its journal shard, say).</summary>
+    public static async Task<List<RunEvent>> ReadEventsAsync(Npgsql.NpgsqlDataSource source, string runId)
     {
-        await using var command = cluster.DataSource.CreateCommand(
+        await using var command = source.CreateCommand(
             "SELECT seq, type, at, data::text FROM oa_run_events WHERE run_id = $1 ORDER BY seq");
         command.Parameters.AddWithValue(runId);
         var events = new List<RunEvent>();

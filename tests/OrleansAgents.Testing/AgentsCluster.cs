@@ -42,6 +42,11 @@ public sealed class AgentsCluster : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>The journal's own databases when the cluster spreads it over several (<c>ConnectionStrings:JournalShards</c>), in shard order.</summary>
+    public IReadOnlyList<NpgsqlDataSource> JournalShards => _shards.Select(s => s.DataSource).ToList();
+
+    private readonly List<(string Database, NpgsqlDataSource DataSource)> _shards = [];
+
     /// <summary>The PostgreSQL server the cluster's database lives on (outage drills stop and start it).</summary>
     public PostgresServer Server => _server;
 
@@ -79,7 +84,7 @@ public sealed class AgentsCluster : IAsyncDisposable
     }
 
     public static async Task<AgentsCluster> StartAsync(
-        PostgresServer server, int workers = 2, IReadOnlyDictionary<string, string>? settings = null, bool frontEnd = false)
+        PostgresServer server, int workers = 2, IReadOnlyDictionary<string, string>? settings = null, bool frontEnd = false, int journalShards = 0)
     {
         var id = $"oa_{Guid.NewGuid():N}"[..20];
         var connectionString = await server.CreateDatabaseAsync(id);
@@ -107,6 +112,15 @@ public sealed class AgentsCluster : IAsyncDisposable
         try
         {
             await new SchemaMigrator(cluster.DataSource, NullLogger<SchemaMigrator>.Instance).ApplyAsync();
+            for (var i = 0; i < journalShards; i++)
+            {
+                var database = $"{id}_j{i}";
+                var shard = await server.CreateDatabaseAsync(database);
+                cluster._shards.Add((database, NpgsqlDataSource.Create(shard)));
+                await new SchemaMigrator(cluster._shards[i].DataSource, NullLogger<SchemaMigrator>.Instance).ApplyAsync();
+                environment[$"ConnectionStrings__JournalShards__{i}"] = shard;
+            }
+
             for (var i = 1; i <= workers; i++)
             {
                 cluster.AddSilo($"worker-{i}").Start();
@@ -419,6 +433,12 @@ public sealed class AgentsCluster : IAsyncDisposable
         await Task.WhenAll(Silos.Append(FrontEnd).OfType<SiloProcess>().Select(s => s.DisposeAsync().AsTask()));
         await DataSource.DisposeAsync();
         await _server.DropDatabaseAsync(_database);
+        foreach (var (database, dataSource) in _shards)
+        {
+            await dataSource.DisposeAsync();
+            await _server.DropDatabaseAsync(database);
+        }
+
         if (_ownsServer)
         {
             await _server.DisposeAsync();

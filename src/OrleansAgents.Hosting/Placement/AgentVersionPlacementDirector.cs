@@ -1,4 +1,4 @@
-using Npgsql;
+using OrleansAgents.Journal;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
@@ -12,7 +12,7 @@ namespace OrleansAgents.Hosting.Placement;
 /// agent's upgrade policy decides. Runs on the calling silo, so every silo registers it, front end too; it
 /// also chooses where a run migrates (a run activated on a silo without its version asks to migrate).
 /// </summary>
-internal sealed class AgentVersionPlacementDirector(ISiloMetadataCache metadata, NpgsqlDataSource dataSource) : IPlacementDirector
+internal sealed class AgentVersionPlacementDirector(ISiloMetadataCache metadata, RunDataSources sources) : IPlacementDirector
 {
     public async Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
@@ -32,7 +32,7 @@ internal sealed class AgentVersionPlacementDirector(ISiloMetadataCache metadata,
 
     private async Task<(string Agent, string Version)?> ReadVersionAsync(string runId)
     {
-        await using var command = dataSource.CreateCommand("SELECT agent, agent_version FROM oa_runs WHERE run_id = $1");
+        await using var command = sources.ForRun(runId).CreateCommand("SELECT agent, agent_version FROM oa_runs WHERE run_id = $1");
         command.Parameters.AddWithValue(runId);
         await using var reader = await command.ExecuteReaderAsync();
         return await reader.ReadAsync() ? (reader.GetString(0), reader.GetString(1)) : null;

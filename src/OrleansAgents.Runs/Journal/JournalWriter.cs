@@ -11,10 +11,11 @@ namespace OrleansAgents.Journal;
 /// <summary>
 /// Commits run journals with group commit: commits from many concurrent runs queue here and a few
 /// writer loops each send what has queued as one PostgreSQL statement (one round trip, one WAL flush).
-/// A run has at most one commit in flight, so its events reach the table in order.
+/// A run has at most one commit in flight, so its events reach the table in order. With the journal on
+/// several servers (<see cref="RunDataSources"/>), a batch is split by server and each part is one statement.
 /// </summary>
 public sealed class JournalWriter(
-    NpgsqlDataSource dataSource,
+    RunDataSources sources,
     IOptions<JournalOptions> options,
     ILogger<JournalWriter> logger) : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
@@ -131,7 +132,14 @@ public sealed class JournalWriter(
                 }
 
                 AgentsTelemetry.BatchSize.Record(batch.Count);
-                await CommitBatchAsync(batch);
+                if (sources.All.Count == 1)
+                {
+                    await CommitBatchAsync(batch, sources.All[0]);
+                }
+                else
+                {
+                    await Task.WhenAll(batch.GroupBy(item => sources.ForRun(item.RunId)).Select(part => CommitBatchAsync([.. part], part.Key)));
+                }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -144,7 +152,7 @@ public sealed class JournalWriter(
         }
     }
 
-    private async Task CommitBatchAsync(List<Pending> batch)
+    private async Task CommitBatchAsync(List<Pending> batch, NpgsqlDataSource dataSource)
     {
         var started = Stopwatch.GetTimestamp();
         var delay = TimeSpan.FromMilliseconds(50);
@@ -152,7 +160,7 @@ public sealed class JournalWriter(
         {
             try
             {
-                await WriteAsync(batch);
+                await WriteAsync(batch, dataSource);
                 foreach (var item in batch)
                 {
                     item.Completion.TrySetResult();
@@ -183,7 +191,7 @@ public sealed class JournalWriter(
                 Log.JournalSplitting(logger, batch.Count, ex.Message);
                 foreach (var item in batch)
                 {
-                    await CommitBatchAsync([item]);
+                    await CommitBatchAsync([item], dataSource);
                 }
 
                 return;
@@ -208,7 +216,7 @@ public sealed class JournalWriter(
         }
     }
 
-    private async Task WriteAsync(List<Pending> batch)
+    private async Task WriteAsync(List<Pending> batch, NpgsqlDataSource dataSource)
     {
         var eventCount = 0;
         var runCount = 0;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using OrleansAgents.Journal;
 
 namespace OrleansAgents.Runs.Retention;
 
@@ -11,7 +11,7 @@ namespace OrleansAgents.Runs.Retention;
 /// holds in memory, so a removed run reads as unknown at once and a start under its ID is a new run.
 /// </summary>
 internal sealed class RetentionService(
-    NpgsqlDataSource dataSource,
+    RunDataSources sources,
     IGrainFactory grains,
     IOptions<RetentionOptions> options,
     TimeProvider time,
@@ -79,25 +79,30 @@ internal sealed class RetentionService(
         return removed;
     }
 
+    /// <summary>The next batch of due runs after <paramref name="after"/>, in (updated_at, run_id) order across every journal server.</summary>
     private async Task<List<(DateTime At, string Id)>> ReadDueAsync(DateTimeOffset cutoff, (DateTime At, string Id) after, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT updated_at, run_id FROM oa_runs
-             WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < $1 AND (updated_at, run_id) > ($2, $3)
-             ORDER BY updated_at, run_id LIMIT $4
-            """);
-        command.Parameters.AddWithValue(cutoff.UtcDateTime);
-        command.Parameters.AddWithValue(DateTime.SpecifyKind(after.At, DateTimeKind.Utc));
-        command.Parameters.AddWithValue(after.Id);
-        command.Parameters.AddWithValue(options.Value.BatchSize);
-        var due = new List<(DateTime, string)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var due = await sources.QueryAllAsync(async source =>
         {
-            due.Add((reader.GetDateTime(0), reader.GetString(1)));
-        }
+            await using var command = source.CreateCommand(
+                """
+                SELECT updated_at, run_id FROM oa_runs
+                 WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < $1 AND (updated_at, run_id) > ($2, $3)
+                 ORDER BY updated_at, run_id LIMIT $4
+                """);
+            command.Parameters.AddWithValue(cutoff.UtcDateTime);
+            command.Parameters.AddWithValue(DateTime.SpecifyKind(after.At, DateTimeKind.Utc));
+            command.Parameters.AddWithValue(after.Id);
+            command.Parameters.AddWithValue(options.Value.BatchSize);
+            var part = new List<(DateTime, string)>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                part.Add((reader.GetDateTime(0), reader.GetString(1)));
+            }
 
-        return due;
+            return part;
+        });
+        return [.. due.OrderBy(d => d.Item1).ThenBy(d => d.Item2, StringComparer.Ordinal).Take(options.Value.BatchSize)];
     }
 }

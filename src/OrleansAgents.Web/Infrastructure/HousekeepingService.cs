@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansAgents.Journal;
 
 namespace OrleansAgents.Web.Infrastructure;
 
@@ -7,7 +8,7 @@ namespace OrleansAgents.Web.Infrastructure;
 /// Periodic clean-up: the stream PubSub rows of finished runs (one per run stream, never removed by
 /// Orleans). Retention of whole runs is the workers' (<c>OrleansAgents:Retention</c>).
 /// </summary>
-public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOptions<FrontEndOptions> options, ILogger<HousekeepingService> logger) : BackgroundService
+public sealed partial class HousekeepingService(RunDataSources sources, IOptions<FrontEndOptions> options, ILogger<HousekeepingService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -28,8 +29,19 @@ public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOp
 
     public async Task CleanAsync(CancellationToken cancellationToken)
     {
+        var prefix = $"{OrleansAgentsNames.StreamProvider}/{OrleansAgentsNames.RunEventsNamespace}/";
+        var removed = sources.IsSharded ? await CleanShardedAsync(prefix, cancellationToken) : await CleanTogetherAsync(prefix, cancellationToken);
+        if (removed > 0)
+        {
+            LogPubSubCleaned(logger, removed);
+        }
+    }
+
+    /// <summary>The journal in the cluster's database: one statement.</summary>
+    private async Task<int> CleanTogetherAsync(string prefix, CancellationToken cancellationToken)
+    {
         // PubSubRendezvousGrain state is keyed by the stream ID, whose key part is the run ID.
-        await using (var pubsub = dataSource.CreateCommand(
+        await using var pubsub = sources.Cluster.CreateCommand(
             """
             DELETE FROM orleansstorage s
              USING oa_runs r
@@ -37,16 +49,50 @@ public sealed partial class HousekeepingService(NpgsqlDataSource dataSource, IOp
                AND s.grainidextensionstring = $2 || r.run_id
                AND r.status IN ('succeeded', 'failed', 'cancelled')
                AND r.updated_at < now() - $1::interval
-            """))
+            """);
+        pubsub.Parameters.AddWithValue(options.Value.StreamStateGrace);
+        pubsub.Parameters.AddWithValue(prefix);
+        return await pubsub.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The journal on servers of its own: the PubSub rows (few: watched runs) first, then their runs' status on their servers.</summary>
+    private async Task<int> CleanShardedAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var watched = new List<string>();
+        await using (var read = sources.Cluster.CreateCommand(
+            "SELECT grainidextensionstring FROM orleansstorage WHERE graintypestring = 'PubSubRendezvousGrain' AND starts_with(grainidextensionstring, $1)"))
         {
-            pubsub.Parameters.AddWithValue(options.Value.StreamStateGrace);
-            pubsub.Parameters.AddWithValue($"{OrleansAgentsNames.StreamProvider}/{OrleansAgentsNames.RunEventsNamespace}/");
-            var removed = await pubsub.ExecuteNonQueryAsync(cancellationToken);
-            if (removed > 0)
+            read.Parameters.AddWithValue(prefix);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                LogPubSubCleaned(logger, removed);
+                watched.Add(reader.GetString(0)[prefix.Length..]);
             }
         }
+
+        var finished = new List<string>();
+        foreach (var group in watched.GroupBy(sources.ForRun))
+        {
+            await using var status = group.Key.CreateCommand(
+                "SELECT run_id FROM oa_runs WHERE run_id = ANY($1) AND status IN ('succeeded', 'failed', 'cancelled') AND updated_at < now() - $2::interval");
+            status.Parameters.AddWithValue(group.ToArray());
+            status.Parameters.AddWithValue(options.Value.StreamStateGrace);
+            await using var reader = await status.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                finished.Add(prefix + reader.GetString(0));
+            }
+        }
+
+        if (finished.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var delete = sources.Cluster.CreateCommand(
+            "DELETE FROM orleansstorage WHERE graintypestring = 'PubSubRendezvousGrain' AND grainidextensionstring = ANY($1)");
+        delete.Parameters.AddWithValue(finished.ToArray());
+        return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} stream PubSub rows of finished runs")]

@@ -11,9 +11,33 @@ namespace OrleansAgents.Web.Infrastructure;
 /// Listing runs from the runs table, newest first, with keyset paging; an unfinished run's sequence number,
 /// steps and tokens come from its journal, since the runs table follows status changes only.
 /// </summary>
-public sealed class RunQueries(NpgsqlDataSource dataSource)
+public sealed class RunQueries(RunDataSources sources)
 {
+    /// <summary>
+    /// One page, newest first. With the journal on several servers each is asked for the same page and the
+    /// answers are merged (ties on the creation instant are ordered by run ID, ordinally).
+    /// </summary>
     public async Task<RunPage> ListAsync(string? owner, RunStatus? status, string? agent, int limit, (DateTime CreatedAt, string RunId)? cursor, CancellationToken cancellationToken)
+    {
+        var rows = await sources.QueryAllAsync(source => ListOnAsync(source, owner, status, agent, limit, cursor, cancellationToken));
+        if (sources.All.Count > 1)
+        {
+            rows = [.. rows.OrderByDescending(r => r.Key.CreatedAt).ThenByDescending(r => r.Key.RunId, StringComparer.Ordinal).Take(limit + 1)];
+        }
+
+        var items = rows.Select(r => r.Run).ToList();
+        string? next = null;
+        if (items.Count > limit)
+        {
+            items.RemoveAt(limit);
+            next = EncodeCursor(rows[limit - 1].Key);
+        }
+
+        return new RunPage(items, next);
+    }
+
+    private static async Task<List<(RunResource Run, (DateTime CreatedAt, string RunId) Key)>> ListOnAsync(
+        NpgsqlDataSource dataSource, string? owner, RunStatus? status, string? agent, int limit, (DateTime CreatedAt, string RunId)? cursor, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
@@ -46,31 +70,20 @@ public sealed class RunQueries(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = cursor?.RunId ?? "", NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit + 1 });
 
-        var items = new List<RunResource>(limit + 1);
-        var keys = new List<(DateTime, string)>(limit + 1);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var rows = new List<(RunResource, (DateTime, string))>(limit + 1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var created = reader.GetDateTime(4);
-                items.Add(new RunResource(
-                    reader.GetString(0), reader.GetString(2), reader.GetString(1),
-                    RunJson.StatusName(RunStatusNames.FromDb(reader.GetString(3))),
-                    new DateTimeOffset(created, TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
-                    reader.GetInt64(6), reader.GetInt32(7), null, null,
-                    reader.GetInt64(8) > 0 ? new UsageResource(null, null, reader.GetInt64(8)) : null));
-                keys.Add((created, reader.GetString(0)));
-            }
+            var created = reader.GetDateTime(4);
+            rows.Add((new RunResource(
+                reader.GetString(0), reader.GetString(2), reader.GetString(1),
+                RunJson.StatusName(RunStatusNames.FromDb(reader.GetString(3))),
+                new DateTimeOffset(created, TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
+                reader.GetInt64(6), reader.GetInt32(7), null, null,
+                reader.GetInt64(8) > 0 ? new UsageResource(null, null, reader.GetInt64(8)) : null), (created, reader.GetString(0))));
         }
 
-        string? next = null;
-        if (items.Count > limit)
-        {
-            items.RemoveAt(limit);
-            next = EncodeCursor(keys[limit - 1]);
-        }
-
-        return new RunPage(items, next);
+        return rows;
     }
 
     public static string EncodeCursor((DateTime CreatedAt, string RunId) key) =>
