@@ -70,7 +70,12 @@ internal sealed partial class Harness
         var worker = WorkerNameOf(await WaitForSiloAsync(id));
         var pid = int.Parse(File.ReadAllText(Path.Combine(_settings.DataDirectory, "pids", $"{worker}.pid")).Trim(), CultureInfo.InvariantCulture);
         var killedAt = DateTimeOffset.UtcNow;
-        Process.GetProcessById(pid).Kill();
+        using (var process = Process.GetProcessById(pid))
+        {
+            process.Kill();
+            await process.WaitForExitAsync(); // gone before cluster.sh starts it again (it skips a process it still sees)
+        }
+
         await WaitAllTerminalAsync([id], TimeSpan.FromMinutes(10));
         await using var command = _db.CreateCommand("SELECT min(at) FROM oa_run_events WHERE run_id = $1 AND type = 'step.completed' AND at > $2");
         command.Parameters.AddWithValue(id);

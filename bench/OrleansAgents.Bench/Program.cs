@@ -7,7 +7,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|E1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|C1|E1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
@@ -36,8 +36,9 @@ foreach (var workload in workloads)
         "W1" => await harness.RunThroughputAsync("W1", settings.Runs ?? 200, settings.Steps ?? 20, settings.StepMs ?? 0, settings.Bytes ?? 200),
         "W2" => await harness.RunThroughputAsync("W2", settings.Runs ?? 500, settings.Steps ?? 10, settings.StepMs ?? 50, settings.Bytes ?? 1024),
         "S1" => await harness.RunStepCostAsync(settings.Steps ?? 1000, settings.Bytes ?? 1024),
+        "C1" => await harness.RunCostModelAsync(settings.Runs ?? 500, settings.Steps ?? 20, settings.Bytes ?? 1024),
         "S2" => await harness.RunLongRunAsync(settings.Steps ?? 20_000, settings.Bytes ?? 1024, settings.StepMs ?? 2),
-        "A1" => await harness.RunAgentLoopAsync(settings.Runs ?? 20),
+        "A1" => await harness.RunAgentLoopAsync(settings.Runs ?? 20, settings.Steps),
         "D-ROLLING" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING", TimeSpan.Zero),
         "D-ROLLING-KEEP" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING-KEEP", TimeSpan.FromSeconds(15)),
         "D-PG" => await new Drills(harness, harness.Database, settings).PostgresOutageAsync(),

@@ -23,6 +23,7 @@ public sealed class OfflineAgentClusterFixture(PostgresFixture postgres) : IAsyn
         ["OrleansAgents__Model__OfflineLatency"] = "00:00:00.040",
         ["OrleansAgents__Agents__VoiceAgentBuilder__ToolLatency"] = "00:00:00.010",
         ["OrleansAgents__Agents__VoiceAgentBuilder__SideEffectHold"] = SideEffectHold.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        ["OrleansAgents__Runs__SnapshotEverySteps"] = "5", // every resume here starts from the chat agent's memory in a snapshot
     });
 
     public async ValueTask DisposeAsync()
@@ -176,6 +177,46 @@ public sealed class AgentRuntimeTests(OfflineAgentClusterFixture fixture, ITestO
         first.Start();
         second.Start();
         await Cluster.WaitForActiveSilosAsync(Cluster.Silos.Count, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task A_voice_agent_builder_run_of_three_revision_rounds_resumes_from_its_snapshot_after_its_worker_dies_and_repeats_nothing()
+    {
+        var id = $"vab-rounds-{Guid.NewGuid():N}";
+        await Run(id).StartAsync(new StartRunRequest(VoiceAgentBuilderAgent.AgentName, Input.TrimEnd().TrimEnd('}') + ""","revisionRounds":3}""", "user-1"));
+        SiloProcess? victim = null;
+        for (var round = 1; round <= 3; round++)
+        {
+            var asked = round;
+            await WaitUntilAsync(async () => await RunJournal.CountAsync(Cluster,
+                "SELECT count(*) FROM oa_run_events WHERE run_id = $1 AND type = 'input.requested'", id) == asked);
+            if (round == 2)
+            {
+                Assert.True(await RunJournal.CountAsync(Cluster, "SELECT count(*) FROM oa_run_snapshots WHERE run_id = $1", id) > 0);
+                victim = await KillHostAsync(id); // waiting for a person: the next activation reads the snapshot
+            }
+
+            await Eventually(() => Run(id).ApproveAsync($"round {asked}"));
+        }
+
+        await RunJournal.WaitForTerminalInDatabaseAsync(Cluster, [id], Patience);
+        var done = await RunJournal.WaitForTerminalAsync(Cluster, id, TimeSpan.FromSeconds(10));
+        victim!.Start();
+        await Cluster.WaitForActiveSilosAsync(Cluster.Silos.Count, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(RunStatus.Succeeded, done.Status);
+        var events = await RunJournal.ReadEventsAsync(Cluster, id);
+        var completed = events.Where(e => e.Type == RunEventTypes.StepCompleted).ToList();
+        RunJournal.AssertWellFormed(events, completed.Count, RunEventTypes.RunSucceeded);
+        var names = completed.Select(e => Data(e).GetProperty("name").GetString()).ToList();
+        Assert.Single(names, n => n == "tool:list_documents"); // the resumed model saw the whole conversation: nothing started over
+        Assert.Equal(3, names.Count(n => n == "tool:read_document"));
+        Assert.Equal(3, names.Count(n => n == "tool:publish_configuration"));
+        Assert.Equal(3, await PublishedAsync(id));
+        Assert.Equal(3, await NotifiedAsync(id));
+        using var result = JsonDocument.Parse(done.Result!);
+        Assert.Contains("Revision 3:", result.RootElement.GetProperty("configuration").GetProperty("prompt").GetProperty("instructions").GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(0, await RunJournal.CountAsync(Cluster, "SELECT count(*) FROM oa_run_snapshots WHERE run_id = $1", id));
     }
 
     [Fact]

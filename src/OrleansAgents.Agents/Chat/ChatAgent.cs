@@ -157,7 +157,7 @@ public sealed class ChatAgent : IAgent
 
     private async Task<StepOutput> CallModelAsync(StepContext context, CancellationToken cancellationToken)
     {
-        var messages = Conversation.Rebuild(((ChatMemory)context.Run.Memory).Turns, context.Step.Args);
+        var messages = Conversation.Next(((ChatMemory)context.Run.Memory).Messages, context.Step.Args);
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in _definition.Model.GetStreamingResponseAsync(messages, _options, cancellationToken))
         {

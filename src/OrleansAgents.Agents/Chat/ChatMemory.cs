@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
 
 namespace OrleansAgents.Agents.Chat;
 
@@ -9,7 +10,8 @@ namespace OrleansAgents.Agents.Chat;
 /// What the chat agent keeps between decisions, appended per committed step (never rebuilt from the journal):
 /// each model step's arguments (the messages it added) and response, the tool results since the last model
 /// step, how many steer messages the model has seen, and what the definition tracks for the run's output.
-/// That is the conversation the next model call sends, so it grows with the conversation, not with the journal.
+/// That is the conversation the next model call sends (<see cref="Messages"/>, parsed once per step), so it grows
+/// with the conversation, not with the journal, and a model call costs a list copy, not a rebuild.
 /// </summary>
 internal sealed class ChatMemory : AgentMemory
 {
@@ -19,12 +21,14 @@ internal sealed class ChatMemory : AgentMemory
 
     private ChatMemory(
         ImmutableList<ModelTurn> turns,
+        ImmutableList<ChatMessage> messages,
         ImmutableList<string> toolResults,
         int steerSeen,
         JsonObject? tracked,
         Func<JsonObject?, CommittedStep, JsonObject?>? track)
     {
         Turns = turns;
+        Messages = messages;
         ToolResults = toolResults;
         SteerSeen = steerSeen;
         Tracked = tracked;
@@ -33,6 +37,9 @@ internal sealed class ChatMemory : AgentMemory
 
     /// <summary>Model steps so far: what each added to the conversation and what the model answered.</summary>
     public ImmutableList<ModelTurn> Turns { get; }
+
+    /// <summary>The conversation so far, as the model client takes it (parsed once per step; never changed, only appended to).</summary>
+    public ImmutableList<ChatMessage> Messages { get; }
 
     /// <summary>Results of the tool steps since the last model step, in order.</summary>
     public ImmutableList<string> ToolResults { get; }
@@ -43,7 +50,7 @@ internal sealed class ChatMemory : AgentMemory
     /// <summary>What <see cref="ChatAgentDefinition.Track"/> keeps for the run's output.</summary>
     public JsonObject? Tracked { get; }
 
-    public static ChatMemory New(Func<JsonObject?, CommittedStep, JsonObject?>? track) => new([], [], 0, null, track);
+    public static ChatMemory New(Func<JsonObject?, CommittedStep, JsonObject?>? track) => new([], [], [], 0, null, track);
 
     public override AgentMemory Remember(CommittedStep step)
     {
@@ -51,10 +58,10 @@ internal sealed class ChatMemory : AgentMemory
         if (step.Name == ChatAgent.ModelStep)
         {
             var steer = JsonNode.Parse(step.Args)?["steer"]?.GetValue<int>() ?? SteerSeen;
-            return new ChatMemory(Turns.Add(new ModelTurn(step.Args, step.Result)), [], steer, tracked, _track);
+            return new ChatMemory(Turns.Add(new ModelTurn(step.Args, step.Result)), Messages.AddRange(Conversation.Turn(step.Args, step.Result)), [], steer, tracked, _track);
         }
 
-        return new ChatMemory(Turns, ToolResults.Add(step.Result), SteerSeen, tracked, _track);
+        return new ChatMemory(Turns, Messages, ToolResults.Add(step.Result), SteerSeen, tracked, _track);
     }
 
     public override string ToJson()
@@ -107,6 +114,7 @@ internal sealed class ChatMemory : AgentMemory
             .ToImmutableList();
         var tools = root.GetProperty("toolResults").EnumerateArray().Select(r => r.GetRawText()).ToImmutableList();
         var tracked = root.GetProperty("tracked") is { ValueKind: JsonValueKind.Object } t ? JsonNode.Parse(t.GetRawText())!.AsObject() : null;
-        return new ChatMemory(turns, tools, root.GetProperty("steerSeen").GetInt32(), tracked, track);
+        var messages = turns.SelectMany(t => Conversation.Turn(t.Args, t.Result)).ToImmutableList();
+        return new ChatMemory(turns, messages, tools, root.GetProperty("steerSeen").GetInt32(), tracked, track);
     }
 }

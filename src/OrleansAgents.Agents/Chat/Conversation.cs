@@ -4,21 +4,26 @@ using Microsoft.Extensions.AI;
 namespace OrleansAgents.Agents.Chat;
 
 /// <summary>
-/// The messages of the next model call from the agent's memory: each model step's <c>args.messages</c>
-/// (what it added) followed by its response. Tool steps' results reach the conversation through the next
-/// model step's <c>args.messages</c>.
+/// The conversation in the model's terms: each committed model step adds its <c>args.messages</c> (what it
+/// added) followed by its response, parsed once when the step is committed (<see cref="ChatMemory"/>). Tool
+/// steps' results reach the conversation through the next model step's <c>args.messages</c>.
 /// </summary>
 internal static class Conversation
 {
-    public static List<ChatMessage> Rebuild(IReadOnlyList<ModelTurn> turns, string nextArgs)
+    /// <summary>The messages one committed model step adds to the conversation: its arguments' messages, then its response.</summary>
+    public static List<ChatMessage> Turn(string args, string result)
     {
         var messages = new List<ChatMessage>();
-        foreach (var turn in turns)
-        {
-            AddArgs(messages, turn.Args);
-            AddResponse(messages, turn.Result);
-        }
+        AddArgs(messages, args);
+        AddResponse(messages, result);
+        return messages;
+    }
 
+    /// <summary>The next model call's messages: the conversation so far and what the step adds.</summary>
+    public static List<ChatMessage> Next(IReadOnlyList<ChatMessage> conversation, string nextArgs)
+    {
+        var messages = new List<ChatMessage>(conversation.Count + 4);
+        messages.AddRange(conversation);
         AddArgs(messages, nextArgs);
         return messages;
     }

@@ -10,7 +10,8 @@ namespace OrleansAgents.Agents.VoiceAgentBuilder;
 
 /// <summary>
 /// <c>voice-agent-builder</c>: designs a voice AI agent from a request and a few documents. Input:
-/// <c>{ "request": "...", "documents": [ "clinic-faq.md" | { "name", "content" } ], "currentConfiguration"?: { } }</c>.
+/// <c>{ "request": "...", "documents": [ "clinic-faq.md" | { "name", "content" } ], "currentConfiguration"?: { }, "revisionRounds"?: N }</c>
+/// (N rounds of validate, publish with approval and notify; each round after the first adds about six steps).
 /// Output: <c>{ "text", "configuration", "publicationId" }</c>.
 /// </summary>
 public static class VoiceAgentBuilderAgent
@@ -19,6 +20,7 @@ public static class VoiceAgentBuilderAgent
     private const int MaxRequestChars = 4_000;
     private const int MaxDocuments = 10;
     private const int MaxDocumentChars = 100_000;
+    private const int MaxRevisionRounds = 50;
 
     public const string Instructions = """
         You design voice AI agents (phone receptionists) for small businesses.
@@ -45,7 +47,8 @@ public static class VoiceAgentBuilderAgent
             UserMessage = input =>
             {
                 var names = VoiceAgentTools.Documents(input).Select(d => d.Name);
-                return $"{input.GetProperty("request").GetString()}\n\nDocuments provided: {string.Join(", ", names)}.";
+                var rounds = input.TryGetProperty("revisionRounds", out var r) ? $"\n\nRevision rounds: {r.GetInt32()}." : "";
+                return $"{input.GetProperty("request").GetString()}\n\nDocuments provided: {string.Join(", ", names)}.{rounds}";
             },
             Track = Track,
             Output = Output,
@@ -65,6 +68,12 @@ public static class VoiceAgentBuilderAgent
             || request.GetString()!.Trim().Length == 0 || request.GetString()!.Length > MaxRequestChars)
         {
             throw new InvalidRunRequestException($"'request' must be a non-empty string of at most {MaxRequestChars} characters.");
+        }
+
+        if (input.TryGetProperty("revisionRounds", out var rounds)
+            && (rounds.ValueKind != JsonValueKind.Number || !rounds.TryGetInt32(out var count) || count is < 1 or > MaxRevisionRounds))
+        {
+            throw new InvalidRunRequestException($"'revisionRounds' must be an integer from 1 to {MaxRevisionRounds}.");
         }
 
         if (!input.TryGetProperty("documents", out var documents))

@@ -105,6 +105,11 @@ public sealed partial class VoiceAgentBuilderPlaybook : IOfflinePlaybook
             });
         }
 
+        if (Revision(conversation, configuration, current) is { } revision)
+        {
+            return revision;
+        }
+
         var notified = Parse(notifyCall.Result) as JsonObject;
         var note = notified?["sent"]?.GetValue<bool>() == true ? "The team was told in #voice-agents."
             : notified?["rejected"]?.GetValue<bool>() == true ? "The team notification was skipped."
@@ -113,6 +118,49 @@ public sealed partial class VoiceAgentBuilderPlaybook : IOfflinePlaybook
         return OfflineTurn.Answer(
             $"Done. '{configuration["name"]?.GetValue<string>()}' is published ({published["publicationId"]?.GetValue<string>()}). " +
             $"Changes: {Summary(current, configuration)} Validation passed on attempt {validations.Count} of {MaxValidations}. {note}{steer}");
+    }
+
+    /// <summary>
+    /// A request that asks for revision rounds ("Revision rounds: N.") gets N-1 more after the first publication:
+    /// each adds a refinement to the prompt's instructions, validates, publishes (with approval) and tells the team.
+    /// Null once every round is done (or none was asked for).
+    /// </summary>
+    private static OfflineTurn? Revision(OfflineConversation conversation, JsonObject configuration, JsonObject current)
+    {
+        var asked = RoundsPattern().Match(conversation.Request) is { Success: true } match ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 1;
+        var done = conversation.Calls("notify_team").Count();
+        var since = conversation.Tools.Skip(conversation.Tools.ToList().FindLastIndex(t => t.Name == "notify_team") + 1).ToList();
+        var round = done + 1;
+        if (since.Count == 0 && done >= asked)
+        {
+            return null;
+        }
+
+        if (since.FirstOrDefault(t => t.Name == "validate_configuration") is null)
+        {
+            var revised = configuration.DeepClone().AsObject();
+            revised["prompt"]!["instructions"]!.AsArray().Add($"Revision {round}: confirm the caller's name and number before ending the call.");
+            return Call($"Revision round {round} of {asked}: refining the instructions and validating again.", "validate_configuration", new JsonObject { ["configuration"] = revised });
+        }
+
+        if (since.FirstOrDefault(t => t.Name == "publish_configuration") is not { } publish)
+        {
+            return Call($"Revision {round} passes validation; publishing it waits for your approval.",
+                "publish_configuration", new JsonObject { ["configuration"] = configuration.DeepClone(), ["summary"] = $"Revision {round}: {Summary(current, configuration)}" });
+        }
+
+        if (Parse(publish.Result) is JsonObject published && published["published"]?.GetValue<bool>() != true)
+        {
+            return OfflineTurn.Answer($"Revision {round} was not published ({published["reason"]?.GetValue<string>() ?? published["error"]?.GetValue<string>() ?? "no result"}); the earlier publication stands.");
+        }
+
+        return since.Any(t => t.Name == "notify_team")
+            ? null
+            : Call($"Revision {round} is live. Letting the team know.", "notify_team", new JsonObject
+            {
+                ["channel"] = "#voice-agents",
+                ["message"] = $"{configuration["name"]?.GetValue<string>()} revision {round} is live.",
+            });
     }
 
     private static List<string> Plan(JsonObject current, ClinicFacts facts)
@@ -340,6 +388,9 @@ public sealed partial class VoiceAgentBuilderPlaybook : IOfflinePlaybook
             owner.Remove(pointer[(cut + 1)..]);
         }
     }
+
+    [GeneratedRegex(@"Revision rounds: (\d+)\.")]
+    private static partial Regex RoundsPattern();
 
     [GeneratedRegex(@"-?\d+(\.\d+)?")]
     private static partial Regex NumberPattern();
