@@ -55,7 +55,10 @@ internal sealed class LocalSoakCluster(BenchSettings settings) : ISoakCluster
     public Task StartDatabaseAsync() => _script.RunAsync("pg-start");
 
     /// <summary>Until membership shows the restarted worker active (the next one is restarted only then, as a rolling deploy does).</summary>
-    private async Task WaitForActiveAsync(string name)
+    private Task WaitForActiveAsync(string name) => WaitForActiveAsync(settings, name);
+
+    /// <summary>Until membership shows the named silo active in its newest generation (90 s at most).</summary>
+    internal static async Task WaitForActiveAsync(BenchSettings settings, string name)
     {
         await using var db = NpgsqlDataSource.Create(settings.Connection);
         var deadline = Stopwatch.StartNew();

@@ -37,7 +37,7 @@ foreach (var workload in workloads)
         "W2" => await harness.RunThroughputAsync("W2", settings.Runs ?? 500, settings.Steps ?? 10, settings.StepMs ?? 50, settings.Bytes ?? 1024),
         "S1" => await harness.RunStepCostAsync(settings.Steps ?? 1000, settings.Bytes ?? 1024),
         "C1" => await harness.RunCostModelAsync(settings.Runs ?? 500, settings.Steps ?? 20, settings.Bytes ?? 1024),
-        "S2" => await harness.RunLongRunAsync(settings.Steps ?? 20_000, settings.Bytes ?? 1024, settings.StepMs ?? 2),
+        "S2" => await harness.RunLongRunAsync(settings.Steps ?? 20_000, settings.Bytes ?? 1024, settings.StepMs ?? 2, settings.Runs ?? 3),
         "A1" => await harness.RunAgentLoopAsync(settings.Runs ?? 20, settings.Steps),
         "D-ROLLING" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING", TimeSpan.Zero),
         "D-ROLLING-KEEP" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING-KEEP", TimeSpan.FromSeconds(15)),

@@ -27,7 +27,8 @@ if [ "${1:-}" = soak ]; then
     esac
   done
   deploy/local/cluster.sh down
-  OrleansAgents__Journal__AuditStepExecutions=true deploy/local/cluster.sh up
+  # Two keys carry --runs (200) in flight: above the default 100 unfinished runs per owner.
+  OrleansAgents__Journal__AuditStepExecutions=true OrleansAgents__Runs__Quotas__MaxUnfinishedRunsPerOwner=1000 deploy/local/cluster.sh up
   dotnet build bench/OrleansAgents.Bench -c Release -nologo -v quiet
   exec dotnet "$BENCH" --repo "$ROOT" --workload SOAK "${args[@]}"
 fi

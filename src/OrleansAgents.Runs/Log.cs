@@ -70,6 +70,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Run {RunId}: the snapshot as of seq {Seq} cannot be used by this agent version; replaying the whole journal")]
     public static partial void SnapshotUnreadable(ILogger logger, string runId, long seq, Exception? exception = null);
 
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Run {RunId}: no snapshot as of seq {Seq}, its agent's memory could not be written")]
+    public static partial void SnapshotNotWritten(ILogger logger, string runId, long seq, Exception exception);
+
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Run {RunId} not started: owner {Owner} has {Count} unfinished runs, the limit is {Limit}")]
     public static partial void OwnerQuotaReached(ILogger logger, string runId, string owner, int count, int limit);
 

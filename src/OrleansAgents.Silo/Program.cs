@@ -14,7 +14,7 @@ if (args is ["migrate", ..])
 
 var builder = Host.CreateApplicationBuilder(args);
 builder.UseOrleans(silo => silo.AddOrleansAgentsCluster(builder.Configuration).AddOrleansAgentsRuns());
-builder.Services.AddBuiltInAgents(includeBench: builder.Environment.IsDevelopment() || builder.Configuration.GetValue<bool>(BenchOptions.EnabledKey));
+builder.Services.AddBuiltInAgents(includeBench: BenchOptions.IsEnabled(builder.Environment.EnvironmentName, builder.Configuration));
 builder.AddOrleansAgentsTelemetry(metrics: m =>
 {
     // Prometheus scrape endpoint: Telemetry__PrometheusPort=9464 (GET /metrics), on Telemetry__PrometheusHost (127.0.0.1).

@@ -11,6 +11,11 @@ public sealed class BenchOptions
     /// <summary>See <see cref="EnabledKey"/>; read before the container is built.</summary>
     public bool Enabled { get; set; }
 
+    /// <summary>Whether a silo registers the agent: in the Development environment, or where <see cref="EnabledKey"/> is true.</summary>
+    public static bool IsEnabled(string environmentName, Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        string.Equals(environmentName, "Development", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(configuration[EnabledKey], "true", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The definition's version: a silo started with another value is a deploy of a changed agent.</summary>
     public string Version { get; set; } = "1";
 

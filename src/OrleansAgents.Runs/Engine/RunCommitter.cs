@@ -109,7 +109,14 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
                 && (next.StepsDone - next.SnapshotSteps >= options.SnapshotEverySteps || next.JournalBytes - next.SnapshotBytes >= options.SnapshotEveryBytes))
             {
                 next = next with { SnapshotSteps = next.StepsDone, SnapshotBytes = next.JournalBytes };
-                snapshot = RunStateSnapshot.Write(next);
+                try
+                {
+                    snapshot = RunStateSnapshot.Write(next);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Log.SnapshotNotWritten(logger, host.RunId, next.LastSeq, ex); // the agent's memory would not serialize: the journal is still the record
+                }
             }
 
             var queued = Stopwatch.GetTimestamp();
