@@ -49,11 +49,24 @@ internal sealed partial class Harness
 
         var longs = new List<double>();
         var shorts = new List<double>();
+        var longReads = new List<(double Events, double Ms)>();
+        var shortReads = new List<(double Events, double Ms)>();
         for (var i = 0; i < repeats; i++)
         {
-            shorts.Add((await KillAndResumeAsync(100, 50, killStepMs)).Ms);
-            longs.Add((await KillAndResumeAsync(steps, steps * 95 / 100, killStepMs)).Ms);
+            var one = await KillAndResumeAsync(100, 50, killStepMs);
+            shorts.Add(one.Ms);
+            shortReads.Add(one.Read);
+            var two = await KillAndResumeAsync(steps, steps * 95 / 100, killStepMs);
+            longs.Add(two.Ms);
+            longReads.Add(two.Read);
         }
+
+        // What the resume itself read and how long reading and folding it took (run.resumed's "read"): the part of
+        // the kill-to-next-step time that could grow with the run; the rest is failure detection.
+        result.Figures["resume_read_events_median"] = Median(longReads.Select(r => r.Events));
+        result.Figures["resume_read_ms_median"] = Median(longReads.Select(r => r.Ms));
+        result.Figures["resume100_read_events_median"] = Median(shortReads.Select(r => r.Events));
+        result.Figures["resume100_read_ms_median"] = Median(shortReads.Select(r => r.Ms));
 
         result.Figures["kill_at_step"] = steps * 95 / 100;
         result.Figures["kill_to_next_step_ms"] = string.Join(" / ", longs.Select(m => m.ToString("0", CultureInfo.InvariantCulture)));
@@ -66,7 +79,7 @@ internal sealed partial class Harness
     }
 
     /// <summary>Kills the worker of a run once it has committed <paramref name="at"/> steps; ms from the kill to its next committed step.</summary>
-    private async Task<(double Ms, long Step)> KillAndResumeAsync(int steps, int at, int stepMs)
+    private async Task<(double Ms, long Step, (double Events, double Ms) Read)> KillAndResumeAsync(int steps, int at, int stepMs)
     {
         var id = $"s2-kill-{steps}-{Guid.NewGuid():N}";
         await Cluster.GetGrain<IAgentRunGrain>(id).StartAsync(Request(steps, stepMs, 200) with { Owner = "bench-s2" });
@@ -90,11 +103,24 @@ internal sealed partial class Harness
         command.Parameters.AddWithValue(id);
         command.Parameters.AddWithValue(killedAt.UtcDateTime);
         var next = new DateTimeOffset((DateTime)(await command.ExecuteScalarAsync())!, TimeSpan.Zero);
+        await using var resumed = _db.CreateCommand(
+            "SELECT (data->'read'->>'events')::float8, (data->'read'->>'ms')::float8 FROM oa_run_events WHERE run_id = $1 AND type = 'run.resumed' AND at > $2 ORDER BY seq LIMIT 1");
+        resumed.Parameters.AddWithValue(id);
+        resumed.Parameters.AddWithValue(killedAt.UtcDateTime);
+        (double, double) read = (double.NaN, double.NaN);
+        await using (var reader = await resumed.ExecuteReaderAsync())
+        {
+            if (await reader.ReadAsync() && !reader.IsDBNull(0))
+            {
+                read = (reader.GetDouble(0), reader.GetDouble(1));
+            }
+        }
+
         Console.Error.WriteLine($"S2 killed {worker} at step {done} of {steps}; starting it again");
         await new ClusterScript(_settings).RunAsync("start", worker);
         await LocalSoakCluster.WaitForActiveAsync(_settings, worker);
         await Task.Delay(TimeSpan.FromSeconds(3)); // and its gateway is in the client's list
-        return ((next - killedAt).TotalMilliseconds, done);
+        return ((next - killedAt).TotalMilliseconds, done, read);
     }
 
     private async Task<string> WaitForSiloAsync(string runId)

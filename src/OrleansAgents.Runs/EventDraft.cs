@@ -62,7 +62,7 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
         w.WriteString("until", until);
     })) { Version = version, Until = until };
 
-    public static EventDraft RunResumed(int? step, string silo, string activation) => new(RunEventTypes.RunResumed, Json(w =>
+    public static EventDraft RunResumed(int? step, string silo, string activation, Core.RunLoad? load = null) => new(RunEventTypes.RunResumed, Json(w =>
     {
         if (step is { } index)
         {
@@ -71,6 +71,14 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
 
         w.WriteString("silo", silo);
         w.WriteString("activation", activation);
+        if (load is not null)
+        {
+            w.WriteStartObject("read");
+            w.WriteNumber("snapshotSeq", load.SnapshotSeq);
+            w.WriteNumber("events", load.Events);
+            w.WriteNumber("ms", Math.Round(load.Milliseconds, 3));
+            w.WriteEndObject();
+        }
     })) { Activation = activation };
 
     public static EventDraft StepStarted(string keyPrefix, StepPlan plan) => new(RunEventTypes.StepStarted, Json(w =>

@@ -89,22 +89,11 @@ public sealed class CliProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// SIGINT, as Ctrl+C in a terminal; again every 3 s while the process runs, as a person presses it again. Once,
-    /// in a CI run with every suite sharing two cores, one SIGINT went unhandled for the 10 s the watch had left
-    /// (the process ended 0 with every event); alone the test never showed it.
-    /// </summary>
+    /// <summary>SIGINT, as Ctrl+C in a terminal.</summary>
     public async Task InterruptAsync()
     {
-        for (var attempt = 0; attempt < 5 && !_process.HasExited; attempt++)
-        {
-            using (var kill = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await Task.WhenAny(_process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(3)));
-        }
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>SIGKILL: no chance to clean up.</summary>

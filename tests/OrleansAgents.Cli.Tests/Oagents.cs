@@ -28,7 +28,9 @@ public sealed class Oagents(Uri baseAddress, string? apiKey, string stateDirecto
     /// <summary>Starts without waiting; the caller reads output as it comes and stops it.</summary>
     public CliProcess Start(params string[] args)
     {
-        var startInfo = new ProcessStartInfo("dotnet", [AssemblyPath(), .. args])
+        // SIGINT at its default disposition, as in a terminal: a test run started in the background by a shell without
+        // job control inherits SIGINT ignored, and the CLI's Ctrl+C test then sees its interrupt ignored.
+        var startInfo = new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", AssemblyPath(), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -59,6 +59,14 @@ public sealed class SnapshotResumeTests(PostgresFixture postgres, ITestOutputHel
         RunJournal.AssertWellFormed(events, Steps, RunEventTypes.RunSucceeded);
         var resumed = Assert.Single(events, e => e.Type == RunEventTypes.RunResumed && e.At >= killedAt);
         Assert.True(resumed.Seq > snapshotSeq);
+        using (var data = System.Text.Json.JsonDocument.Parse(resumed.Data))
+        {
+            // What the survivor read: the snapshot and at most the events of the steps since it (two per step, and a few more).
+            var read = data.RootElement.GetProperty("read");
+            Assert.True(read.GetProperty("snapshotSeq").GetInt64() >= snapshotSeq, resumed.Data);
+            Assert.True(read.GetProperty("events").GetInt32() <= (2 * SnapshotEverySteps) + 4, resumed.Data);
+        }
+
         var resumedAt = RunJournal.StepOf(resumed);
         foreach (var (step, count) in await RunJournal.ReadExecutionsAsync(Cluster, id))
         {

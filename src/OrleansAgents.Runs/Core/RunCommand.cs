@@ -11,7 +11,7 @@ internal abstract record RunCommand
     public sealed record Start(RunHeader Header, string Activation) : RunCommand;
 
     /// <summary>This activation takes an unfinished run over.</summary>
-    public sealed record Resume(string Activation, string Silo) : RunCommand;
+    public sealed record Resume(string Activation, string Silo, RunLoad? Load = null) : RunCommand;
 
     /// <summary>The run cannot go on (its agent is gone, its journal cannot be explained).</summary>
     public sealed record Fail(string Error) : RunCommand;

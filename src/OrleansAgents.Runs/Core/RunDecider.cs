@@ -18,7 +18,7 @@ internal static class RunDecider
             : RunDecision.Commit(EventDraft.RunStarted(start.Header, start.Activation), Next(state, state.StepsDone, state.Memory, state.Usage, planner)),
         RunCommand.Resume resume => !state.Started || state.IsTerminal || state.IsWaiting || state.Fault is not null
             ? RunDecision.Done
-            : RunDecision.Commit(EventDraft.RunResumed(state.Pending?.Index, resume.Silo, resume.Activation)),
+            : RunDecision.Commit(EventDraft.RunResumed(state.Pending?.Index, resume.Silo, resume.Activation, resume.Load)),
         RunCommand.Fail fail => state.IsTerminal
             ? RunDecision.Done
             : RunDecision.Commit(EventDraft.RunFailed(fail.Error, state.Pending?.Index, state.StepsDone, state.Usage)),

@@ -25,6 +25,9 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
     /// <summary>The run as its committed journal tells it.</summary>
     public RunState State { get; private set; } = RunState.Empty;
 
+    /// <summary>What the last load or reload read: the snapshot it started from and the events after it.</summary>
+    public (long SnapshotSeq, int Events) LastRead { get; private set; }
+
     /// <summary>Called with each commit's events, in commit order, once they are durable.</summary>
     public Action<IReadOnlyList<NewEvent>>? Committed { get; set; }
 
@@ -175,6 +178,7 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
     private async Task<RunState> ReadAsync()
     {
         var tail = await journal.ReadTailAsync(host.RunId);
+        LastRead = (tail.SnapshotSeq, tail.Events.Count);
         if (tail.Snapshot is null)
         {
             return RunState.Replay(RunState.Empty with { Memory = UnboundMemory.FromStart }, tail.Events);
@@ -186,7 +190,9 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
         }
 
         Log.SnapshotUnreadable(logger, host.RunId, tail.SnapshotSeq);
-        return RunState.Replay(RunState.Empty with { Memory = UnboundMemory.FromStart }, await journal.ReadAllAsync(host.RunId));
+        var all = await journal.ReadAllAsync(host.RunId);
+        LastRead = (0, all.Count);
+        return RunState.Replay(RunState.Empty with { Memory = UnboundMemory.FromStart }, all);
     }
 
     private async Task BindLockedAsync(RunPlanner planner)
@@ -221,7 +227,9 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
 
         // The agent cannot read the snapshot's memory (another version wrote it): its whole journal, once. The
         // next commit writes a snapshot of this version's memory.
-        State = RunState.Replay(RunState.Empty with { Memory = planner.Agent.NewMemory(planner.Input) }, await journal.ReadAllAsync(host.RunId));
+        var all = await journal.ReadAllAsync(host.RunId);
+        LastRead = (0, all.Count);
+        State = RunState.Replay(RunState.Empty with { Memory = planner.Agent.NewMemory(planner.Input) }, all);
     }
 
     private void TrackOwner()

@@ -260,6 +260,7 @@ internal sealed partial class RunEngine : IDisposable
     private async Task ResumeAsync()
     {
         _keepAlive.MayExist();
+        var loading = _time.GetTimestamp();
         await _committer.LoadAsync();
         if (State.LastSeq == 0)
         {
@@ -282,6 +283,7 @@ internal sealed partial class RunEngine : IDisposable
             Quotas = _options.Quotas,
         };
         await _committer.BindAsync(_planner);
+        var load = new RunLoad(_committer.LastRead.SnapshotSeq, _committer.LastRead.Events, _time.GetElapsedTime(loading).TotalMilliseconds);
         if (State.IsTerminal)
         {
             _ended = true;
@@ -321,7 +323,7 @@ internal sealed partial class RunEngine : IDisposable
             {
                 span?.SetTag("run.id", RunId);
                 span?.SetTag("silo", _host.Silo);
-                await CommitCommandAsync(new RunCommand.Resume(_host.ActivationId, _host.Silo));
+                await CommitCommandAsync(new RunCommand.Resume(_host.ActivationId, _host.Silo, load));
             }
 
             AgentsTelemetry.Recoveries.Add(1);
