@@ -146,4 +146,30 @@ public sealed class RunQuotaTests(QuotaClusterFixture fixture) : IClassFixture<Q
         Assert.True(cancelled.IsSuccessStatusCode);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
     }
+
+    [Fact]
+    public async Task Runs_that_end_in_their_first_commit_free_no_quota_they_never_took()
+    {
+        using var http = fixture.Client("dev-operator");
+        for (var i = 0; i < 5; i++)
+        {
+            using var done = await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{NewId()}}}","input":{"steps":0}}"""));
+            Assert.Equal(HttpStatusCode.Accepted, done.StatusCode); // started and succeeded in one commit
+        }
+
+        var ids = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();
+        foreach (var id in ids)
+        {
+            using var started = await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":1,"stepMs":600000}}"""));
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        }
+
+        using var refused = await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{NewId()}}}","input":{"steps":1,"stepMs":0}}"""));
+        foreach (var id in ids)
+        {
+            using var cleanup = await http.PostAsync($"/api/runs/{id}/cancel", Json("{}"));
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+    }
 }

@@ -95,15 +95,6 @@ internal static class RunDecider
         }
 
         var completed = EventDraft.StepCompleted(step, complete.DurationMs, usage);
-        var journalBytes = state.JournalBytes + Encoding.UTF8.GetByteCount(completed.Data);
-        if (journalBytes > quotas.MaxJournalBytes)
-        {
-            return RunDecision.Commit(EventDraft.RunFailed(
-                $"Step {step.Index} ({step.Name}) would take the run's journal to {journalBytes} bytes, more than a run may hold: " +
-                $"{quotas.MaxJournalBytes} bytes ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxJournalBytes))}). Its result was not recorded.",
-                step.Index, state.StepsDone, state.Usage.Add(usage)));
-        }
-
         AgentMemory memory;
         try
         {
@@ -114,7 +105,18 @@ internal static class RunDecider
             return RunDecision.Commit(EventDraft.RunFailed($"The agent could not take in step {step.Index}: {ex.Message}", step.Index, state.StepsDone, state.Usage.Add(usage)));
         }
 
-        return RunDecision.Commit(completed, Next(state, state.StepsDone + 1, memory, state.Usage.Add(usage), planner));
+        // The journal's limit counts what this commit adds: the result and the next decision (its arguments).
+        var next = Next(state, state.StepsDone + 1, memory, state.Usage.Add(usage), planner);
+        var journalBytes = state.JournalBytes + Encoding.UTF8.GetByteCount(completed.Data) + Encoding.UTF8.GetByteCount(next.Data);
+        if (journalBytes > quotas.MaxJournalBytes)
+        {
+            return RunDecision.Commit(EventDraft.RunFailed(
+                $"Step {step.Index} ({step.Name}) would take the run's journal to {journalBytes} bytes, more than a run may hold: " +
+                $"{quotas.MaxJournalBytes} bytes ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxJournalBytes))}). Its result was not recorded.",
+                step.Index, state.StepsDone, state.Usage.Add(usage)));
+        }
+
+        return RunDecision.Commit(completed, next);
     }
 
     /// <summary>The agent's next move as the event that records it; a step past the run's step limit fails it instead.</summary>

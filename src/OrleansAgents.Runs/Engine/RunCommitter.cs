@@ -111,10 +111,11 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
             if (RunStateSnapshot.CanWrite(next)
                 && (next.StepsDone - next.SnapshotSteps >= options.SnapshotEverySteps || next.JournalBytes - next.SnapshotBytes >= options.SnapshotEveryBytes))
             {
-                next = next with { SnapshotSteps = next.StepsDone, SnapshotBytes = next.JournalBytes };
                 try
                 {
-                    snapshot = RunStateSnapshot.Write(next);
+                    var marked = next with { SnapshotSteps = next.StepsDone, SnapshotBytes = next.JournalBytes };
+                    snapshot = RunStateSnapshot.Write(marked);
+                    next = marked;
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
@@ -218,6 +219,13 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
             Log.SnapshotUnreadable(logger, host.RunId, State.LastSeq, ex);
             memory = null;
         }
+        catch (Exception ex)
+        {
+            // Its own steps, from the start, are what the agent cannot take in: the run fails once with it (as the
+            // fold does for an event it cannot explain), instead of failing every activation.
+            State = State with { Fault = State.Fault ?? $"the agent could not take in its committed steps ({ex.Message})" };
+            return;
+        }
 
         if (memory is not null)
         {
@@ -229,7 +237,14 @@ internal sealed class RunCommitter(IRunHost host, IRunJournal journal, RunOption
         // next commit writes a snapshot of this version's memory.
         var all = await journal.ReadAllAsync(host.RunId);
         LastRead = (0, all.Count);
-        State = RunState.Replay(RunState.Empty with { Memory = planner.Agent.NewMemory(planner.Input) }, all);
+        try
+        {
+            State = RunState.Replay(RunState.Empty with { Memory = planner.Agent.NewMemory(planner.Input) }, all);
+        }
+        catch (Exception ex)
+        {
+            State = State with { Fault = State.Fault ?? $"the agent could not start its memory ({ex.Message})" };
+        }
     }
 
     private void TrackOwner()

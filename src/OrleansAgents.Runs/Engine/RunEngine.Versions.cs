@@ -37,6 +37,11 @@ internal sealed partial class RunEngine
             await CommitCommandAsync(new RunCommand.Upgrade(version, current.Version));
             _planner = _planner! with { Agent = current };
             await _committer.BindAsync(_planner, rebind: true); // the current definition reads the memory, or replays the journal once
+            if (State.Fault is { } fault)
+            {
+                await CommitCommandAsync(new RunCommand.Fail($"The run's journal cannot be replayed by version '{current.Version}': {fault}."));
+                return false;
+            }
             Log.RunUpgraded(_logger, RunId, header.Agent, version, current.Version);
             return true;
         }
