@@ -40,8 +40,7 @@ internal sealed partial class RunEngine
             // was applied (a retry is answered as the first was) or it is refused because the run has finished.
             var header = _host.Header;
             await _committer.LoadAsync();
-            _planner = new RunPlanner(RunId, new UnavailableAgent(header.Agent, State.AgentVersion ?? header.AgentVersion),
-                RunRequests.ParseInput(header.Input), header.IdempotencyPrefix) { Quotas = _options.Quotas };
+            _planner = NewPlanner(new UnavailableAgent(header.Agent, State.AgentVersion ?? header.AgentVersion), RunRequests.ParseInput(header.Input), header);
         }
 
         // The request may be stored (and seen by the caller) while its commit is still being applied here.

@@ -145,7 +145,7 @@ internal sealed partial class RunEngine : IDisposable
             Incarnation = Convert.ToHexStringLower(BitConverter.GetBytes(_random.Next())),
         };
         await _host.WriteHeaderAsync(header);
-        _planner = new RunPlanner(RunId, agent, input, header.IdempotencyPrefix) { Quotas = _options.Quotas };
+        _planner = NewPlanner(agent, input, header);
         _committer.Load(RunState.Empty with { Memory = agent.NewMemory(input) });
         _ended = false;
         await CommitCommandAsync(new RunCommand.Start(header, _host.ActivationId));
@@ -155,8 +155,8 @@ internal sealed partial class RunEngine : IDisposable
     }
 
     /// <summary>
-    /// Refuses a start past the owner's limit of unfinished runs. Counted from the runs table, so starts racing each
-    /// other may pass it by the number in flight; a retried start of an accepted run is not counted again.
+    /// Refuses a start past the owner's limit of unfinished runs, as <see cref="Journal.UnfinishedRunCounter"/> counts
+    /// them (approximate across silos); a retried start of an accepted run returns before this.
     /// </summary>
     private async Task CheckOwnerQuotaAsync(string owner)
     {
@@ -170,6 +170,9 @@ internal sealed partial class RunEngine : IDisposable
                 $"({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxUnfinishedRunsPerOwner))}). Start more once some have finished, or cancel some.");
         }
     }
+
+    private RunPlanner NewPlanner(IAgent agent, System.Text.Json.JsonElement input, RunHeader header) =>
+        new(RunId, agent, input, header.IdempotencyPrefix) { Quotas = _options.Quotas };
 
     public RunSnapshot GetStatus()
     {
@@ -278,10 +281,7 @@ internal sealed partial class RunEngine : IDisposable
         var header = _host.Header;
         var version = State.AgentVersion ?? header.AgentVersion;
         var agent = _agents.Find(header.Agent, version);
-        _planner = new RunPlanner(RunId, agent ?? new UnavailableAgent(header.Agent, version), RunRequests.ParseInput(header.Input), header.IdempotencyPrefix)
-        {
-            Quotas = _options.Quotas,
-        };
+        _planner = NewPlanner(agent ?? new UnavailableAgent(header.Agent, version), RunRequests.ParseInput(header.Input), header);
         await _committer.BindAsync(_planner);
         var load = new RunLoad(_committer.LastRead.SnapshotSeq, _committer.LastRead.Events, _time.GetElapsedTime(loading).TotalMilliseconds);
         if (State.IsTerminal)
