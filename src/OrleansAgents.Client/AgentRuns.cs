@@ -167,17 +167,6 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
                         break;
                     }
 
-                    if (next.IsLiveOnly)
-                    {
-                        // Streamed text: yielded only right after the committed event it follows; never replayed.
-                        if (next.After == cursor)
-                        {
-                            yield return next;
-                        }
-
-                        continue;
-                    }
-
                     if (next.Seq <= cursor)
                     {
                         continue;

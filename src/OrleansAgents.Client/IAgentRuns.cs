@@ -30,9 +30,8 @@ public interface IAgentRuns
     /// <summary>
     /// Every committed event with seq &gt; <paramref name="afterSeq"/> exactly once, in order: the record first,
     /// then live, ending after the terminal event. Survives the cluster's failures by reading the record again.
-    /// While live, streamed model text arrives as <see cref="RunEventTypes.StepDelta"/> events
-    /// (<see cref="RunEvent.IsLiveOnly"/>, <c>Seq</c> 0) right after the committed event they follow
-    /// (<see cref="RunEvent.After"/>); they are never replayed, so skip them when only the record matters.
+    /// Streamed model text is part of the record: <see cref="RunEventTypes.StepDelta"/> drafts, a few a second,
+    /// numbered like every event, so a watch resumed mid-generation goes on exactly where it stopped.
     /// </summary>
     IAsyncEnumerable<RunEvent> WatchAsync(string runId, long afterSeq = 0, CancellationToken cancellationToken = default);
 }

@@ -107,6 +107,13 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
         w.WriteString("idempotencyKey", $"{keyPrefix}:{step}");
     })) { Step = step };
 
+    /// <summary>A draft of the pending step's streamed text: the piece after what its attempt has drafted so far.</summary>
+    public static EventDraft StepDelta(int step, string text) => new(RunEventTypes.StepDelta, Json(w =>
+    {
+        w.WriteNumber("step", step);
+        w.WriteString("text", text);
+    })) { Step = step, Text = text };
+
     public static EventDraft StepRetrying(int step, int attempt, string error, double delayMs) => new(RunEventTypes.StepRetrying, Json(w =>
     {
         w.WriteNumber("step", step);
@@ -241,6 +248,9 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
                     Key = ReadString(root, "key"),
                     Step = ReadInt(root, "step"),
                 };
+
+            case RunEventTypes.StepDelta:
+                return new EventDraft(stored.Type, stored.Data) { Step = root.GetProperty("step").GetInt32(), Text = root.GetProperty("text").GetString() };
 
             case RunEventTypes.ToolIntent or RunEventTypes.StepRetrying:
                 return new EventDraft(stored.Type, stored.Data) { Step = root.GetProperty("step").GetInt32() };

@@ -76,6 +76,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Run {RunId} not started: owner {Owner} has {Count} unfinished runs, the limit is {Limit}")]
     public static partial void OwnerQuotaReached(ILogger logger, string runId, string owner, int count, int limit);
 
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Debug, Message = "Run {RunId}: a draft of step {Step}'s text was not committed; the next carries it: {Reason}")]
+    public static partial void DraftNotCommitted(ILogger logger, string runId, int step, string reason);
+
     [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Journal commit of {Count} runs failed transiently; retrying in {DelayMs} ms: {Reason}")]
     public static partial void JournalRetrying(ILogger logger, int count, double delayMs, string reason);
 

@@ -61,6 +61,14 @@ public sealed class RunOptions
     /// <summary>... or with the commit that takes its journal this many bytes past the last snapshot (4 MiB).</summary>
     public long SnapshotEveryBytes { get; set; } = 4L << 20;
 
+    /// <summary>
+    /// How often a step's streamed model text is committed as a draft (<c>step.delta</c>): the pieces that arrive
+    /// within this interval go in one event, through the group commit. Drafts make the text resumable (a client
+    /// that reconnects, or reads the run later, sees exactly the text that was streamed); a shorter interval shows
+    /// text sooner and writes more events.
+    /// </summary>
+    public TimeSpan DraftInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Limits per step, run and owner (<c>OrleansAgents:Runs:Quotas</c>).</summary>
     public RunQuotaOptions Quotas { get; set; } = new();
 }

@@ -28,6 +28,7 @@ public static class RunsSiloBuilderExtensions
             .Validate(o => o.RecoveryRetryLimit > TimeSpan.Zero, "OrleansAgents:Runs:RecoveryRetryLimit must be positive.")
             .Validate(o => o.PinTimeout > TimeSpan.Zero, "OrleansAgents:Runs:PinTimeout must be positive.")
             .Validate(o => o.SnapshotEverySteps >= 1, "OrleansAgents:Runs:SnapshotEverySteps must be at least 1.")
+            .Validate(o => o.DraftInterval > TimeSpan.Zero && o.DraftInterval <= TimeSpan.FromSeconds(10), "OrleansAgents:Runs:DraftInterval must be more than 0 and at most 10 seconds.")
             .Validate(o => o.SnapshotEveryBytes >= 1024, "OrleansAgents:Runs:SnapshotEveryBytes must be at least 1024.")
             .Validate(o => o.Quotas.MaxStepResultBytes >= 1024, "OrleansAgents:Runs:Quotas:MaxStepResultBytes must be at least 1024.")
             .Validate(o => o.Quotas.MaxJournalBytes >= o.Quotas.MaxStepResultBytes, "OrleansAgents:Runs:Quotas:MaxJournalBytes must be at least MaxStepResultBytes.")

@@ -50,7 +50,7 @@ public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDispo
 
         Assert.Equal("""{"kind":"approve","comment":"looks right"}""", script.Input);
         Assert.True(await approval.IsHiddenAsync());
-        Assert.Equal(Enumerable.Range(1, 13).Select(i => (long)i), (await page.ShownSeqsAsync()).Order());
+        Assert.Equal(Enumerable.Range(1, 16).Where(i => i is not (3 or 4 or 13)).Select(i => (long)i), (await page.ShownSeqsAsync()).Order());
         var steps = await page.ShownStepsAsync();
         Assert.Equal(new[] { 0, 1, 2 }, steps);
         Assert.Equal("1", await page.Locator("[data-testid=step][data-step=\"1\"]").GetAttributeAsync("data-retries"));
@@ -89,6 +89,8 @@ public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDispo
         [
             ("run.started", new { agent = "voice-agent-builder", version = "1", owner = "user-1", input = new { request = "Build a voice agent for a dentist." } }),
             ("step.started", new { step = 0, name = "model", idempotencyKey = $"{RunId}:0", args = ModelArgs }),
+            ("step.delta", new { step = 0, text = "Hello" }),
+            ("step.delta", new { step = 0, text = ", world" }),
             ("step.completed", new
             {
                 step = 0, name = "model", durationMs = 1234,
@@ -102,6 +104,7 @@ public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDispo
             ("step.retrying", new { step = 1, attempt = 1, error = "disk busy", delayMs = 200 }),
             ("step.completed", new { step = 1, name = "tool:write_file", durationMs = 310, result = new { callId = "c1", tool = "write_file", output = new { written = true } } }),
             ("step.started", new { step = 2, name = "model", idempotencyKey = $"{RunId}:2", args = new { messages = new[] { new { role = "tool", text = "{\"written\":true}", toolCallId = "c1", toolName = "write_file" } }, tools = Array.Empty<string>() } }),
+            ("step.delta", new { step = 2, text = "Your agent" }),
             ("run.resumed", new { step = 2, silo = "worker-2" }),
             ("step.completed", new { step = 2, name = "model", durationMs = 800, result = new { text = "Your agent is ready.", toolCalls = Array.Empty<object>(), finishReason = "stop", model = "scripted" }, usage = new { inputTokens = 20, outputTokens = 2, totalTokens = 22 } }),
             ("run.succeeded", new { steps = 3, output = "Your agent is ready.", usage = new { inputTokens = 30, outputTokens = 7, totalTokens = 37 } }),
@@ -114,16 +117,6 @@ public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDispo
             ["type"] = Record[seq - 1].Type,
             ["at"] = DateTimeOffset.UtcNow.ToString("O"),
             ["data"] = JsonSerializer.SerializeToNode(Record[seq - 1].Data),
-        };
-
-        private static JsonObject Delta(int after, int step, string text) => new()
-        {
-            ["runId"] = RunId,
-            ["seq"] = null,
-            ["after"] = after,
-            ["type"] = "step.delta",
-            ["at"] = DateTimeOffset.UtcNow.ToString("O"),
-            ["data"] = new JsonObject { ["step"] = step, ["text"] = text },
         };
 
         private static string Sse(IEnumerable<JsonObject> events)
@@ -163,8 +156,8 @@ public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDispo
             {
                 if (Interlocked.Increment(ref _streams) == 1)
                 {
-                    // Live model text for step 0, then the connection drops.
-                    await route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = Sse([Delta(after, 0, "Hello"), Delta(after, 0, ", world")]) });
+                    // Model text for step 0 (its drafts), then the connection drops.
+                    await route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = Sse([Event(3), Event(4)]) });
                 }
                 else
                 {
@@ -173,14 +166,14 @@ public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDispo
                     {
                         Status = 200,
                         ContentType = "text/event-stream",
-                        Body = Sse([.. Enumerable.Range(after + 1, 4).Select(Event), Delta(10, 2, "Your agent"), .. Enumerable.Range(after + 5, 13 - after - 4).Select(Event)]),
+                        Body = Sse([.. Enumerable.Range(after + 1, Record.Length - after).Select(Event)]),
                     });
                 }
             }
             else if (path.EndsWith("/events", StringComparison.Ordinal))
             {
-                // The record: seq 1-2 at first; 3-6 (through the approval request) once the live text was seen.
-                var upTo = after == 0 ? 2 : 6;
+                // The record: seq 1-2 at first; 5-8 (through the approval request) once the streamed text was seen.
+                var upTo = after == 0 ? 2 : 8;
                 if (after > 0)
                 {
                     await _firstToolCall.Task.WaitAsync(TimeSpan.FromSeconds(60));

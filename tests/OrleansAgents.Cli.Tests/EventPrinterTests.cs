@@ -29,14 +29,14 @@ public sealed class EventPrinterTests
     {
         var text = Render(
             """{"runId":"r-1","seq":2,"type":"step.started","at":"2026-11-26T17:00:00+00:00","data":{"step":0,"name":"model","idempotencyKey":"r-1:0","args":{"messages":[],"tools":["send_email","search"]}}}""",
-            """{"runId":"r-1","seq":null,"after":2,"type":"step.delta","at":"2026-11-26T17:00:00.1+00:00","data":{"step":0,"text":"Hello "}}""",
-            """{"runId":"r-1","seq":null,"after":2,"type":"step.delta","at":"2026-11-26T17:00:00.2+00:00","data":{"step":0,"text":"world"}}""",
-            """{"runId":"r-1","seq":3,"type":"step.completed","at":"2026-11-26T17:00:01.5+00:00","data":{"step":0,"name":"model","durationMs":1520.5,"result":{"text":"Hello world","toolCalls":[{"callId":"c1","name":"send_email","arguments":{"to":"a@b.c"}}],"finishReason":"toolCalls","model":"m"},"usage":{"inputTokens":120,"outputTokens":45,"totalTokens":165}}}""");
+            """{"runId":"r-1","seq":3,"type":"step.delta","at":"2026-11-26T17:00:00.1+00:00","data":{"step":0,"text":"Hello "}}""",
+            """{"runId":"r-1","seq":4,"type":"step.delta","at":"2026-11-26T17:00:00.2+00:00","data":{"step":0,"text":"world"}}""",
+            """{"runId":"r-1","seq":5,"type":"step.completed","at":"2026-11-26T17:00:01.5+00:00","data":{"step":0,"name":"model","durationMs":1520.5,"result":{"text":"Hello world","toolCalls":[{"callId":"c1","name":"send_email","arguments":{"to":"a@b.c"}}],"finishReason":"toolCalls","model":"m"},"usage":{"inputTokens":120,"outputTokens":45,"totalTokens":165}}}""");
 
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToList();
         Assert.Equal("#2 step 0 started     model  (2 tools)", lines[0]);
         Assert.Equal("Hello world", lines[1]);
-        Assert.StartsWith("#3 step 0 completed   model  1.5 s  tokens 120 in / 45 out  -> send_email({\"to\":\"a@b.c\"})", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("#5 step 0 completed   model  1.5 s  tokens 120 in / 45 out  -> send_email({\"to\":\"a@b.c\"})", lines[2], StringComparison.Ordinal);
         Assert.DoesNotContain("\"Hello world\"", lines[2], StringComparison.Ordinal);
     }
 

@@ -72,7 +72,7 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WatchAsync_OnAModelRun_YieldsStreamedTextRightAfterTheCommittedEventItFollows()
+    public async Task WatchAsync_on_a_model_run_yields_the_streamed_text_as_committed_drafts_that_add_up_to_each_model_steps_text()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var id = $"client-{Guid.NewGuid():N}";
@@ -90,23 +90,43 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
 
         await Runs.CancelAsync(id, "seen enough");
 
-        var committed = events.Where(e => !e.IsLiveOnly).ToList();
-        var deltas = events.Where(e => e.IsLiveOnly).ToList();
-        Assert.Equal(Enumerable.Range(1, committed.Count).Select(i => (long)i), committed.Select(e => e.Seq));
-        Assert.NotEmpty(deltas);
-        long lastCommitted = 0;
+        // Streamed text is part of the record now: numbered like every event, and the same when read again.
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Seq));
+        Assert.Contains(events, e => e.Type == RunEventTypes.StepDelta);
+        var drafted = new System.Text.StringBuilder();
+        var modelSteps = 0;
         foreach (var e in events)
         {
-            if (e.IsLiveOnly)
+            using var data = System.Text.Json.JsonDocument.Parse(e.Data);
+            if (e.Type == RunEventTypes.StepDelta)
             {
-                Assert.Equal(RunEventTypes.StepDelta, e.Type);
-                Assert.Equal(lastCommitted, e.After);
+                drafted.Append(data.RootElement.GetProperty("text").GetString());
             }
-            else
+            else if (e.Type == RunEventTypes.StepCompleted && data.RootElement.GetProperty("name").GetString() == "model")
             {
-                lastCommitted = e.Seq;
+                var text = data.RootElement.GetProperty("result").GetProperty("text").GetString() ?? "";
+                Assert.StartsWith(drafted.ToString(), text, StringComparison.Ordinal);
+                modelSteps++;
+            }
+
+            if (RunEventTypes.EndsDraft(e.Type))
+            {
+                drafted.Clear();
             }
         }
+
+        Assert.True(modelSteps > 0);
+        var again = new List<RunEvent>();
+        await foreach (var e in Runs.WatchAsync(id, 0, timeout.Token))
+        {
+            again.Add(e);
+            if (again.Count == events.Count)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(events.Select(e => (e.Seq, e.Type, e.Data)), again.Select(e => (e.Seq, e.Type, e.Data)));
     }
 
     [Fact]

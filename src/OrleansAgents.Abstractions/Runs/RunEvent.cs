@@ -14,14 +14,4 @@ public sealed record RunEvent(
     [property: Id(1)] long Seq,
     [property: Id(2)] string Type,
     [property: Id(3)] DateTimeOffset At,
-    [property: Id(4)] string Data)
-{
-    /// <summary>
-    /// For live-only events (<see cref="RunEventTypes.StepDelta"/>, <see cref="Seq"/> 0): the sequence number
-    /// of the committed event they follow. Null for committed events.
-    /// </summary>
-    [Id(5)] public long? After { get; init; }
-
-    /// <summary>Whether this is a live-only event that is never stored or replayed.</summary>
-    public bool IsLiveOnly => Seq == 0;
-}
+    [property: Id(4)] string Data);

@@ -18,7 +18,10 @@ public static class RunEventTypes
     /// <summary>No silo hosts the run's agent version and its agent pins it: the run waits for one, until a deadline.</summary>
     public const string RunPinned = "run.pinned";
 
-    /// <summary>A piece of a model's streamed text; live only, never stored.</summary>
+    /// <summary>
+    /// A piece of a model's streamed text, committed as a draft: coalesced (a few a second), never a step. The
+    /// pieces since the last event that <see cref="EndsDraft"/> are the text of the step's current attempt.
+    /// </summary>
     public const string StepDelta = "step.delta";
 
     /// <summary>A tool with side effects is about to run; committed before it runs.</summary>
@@ -32,6 +35,14 @@ public static class RunEventTypes
 
     public const string InputApproved = "input.approved";
     public const string InputRejected = "input.rejected";
+
+    /// <summary>
+    /// Whether an event of this type ends the current attempt's streamed text (<see cref="StepDelta"/>): the step
+    /// completed, or its attempt ended (a retry, a resume, a question to a person), so text after it is a new one.
+    /// </summary>
+    public static bool EndsDraft(string type) =>
+        type is StepStarted or StepCompleted or StepRetrying or RunResumed or InputRequested or InputApproved or InputRejected
+        || IsTerminal(type);
 
     /// <summary>Whether an event of this type ends the run.</summary>
     public static bool IsTerminal(string type) =>

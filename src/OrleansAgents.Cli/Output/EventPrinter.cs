@@ -5,8 +5,8 @@ using Spectre.Console;
 namespace OrleansAgents.Cli.Output;
 
 /// <summary>
-/// Human output for run events, one line per committed event (<c>#seq  what happened</c>); streamed model
-/// text (<c>step.delta</c>, no seq) is written inline as it arrives.
+/// Human output for run events, one line per event (<c>#seq  what happened</c>); streamed model text
+/// (<c>step.delta</c> drafts) is written inline as it arrives.
 /// </summary>
 public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string runId)
 {
@@ -17,9 +17,9 @@ public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string
     {
         var type = e.Text("type") ?? "?";
         var data = e.Property("data") ?? default;
-        if (e.Number("seq") is not { } seq)
+        if (type == "step.delta" || e.Number("seq") is not { } seq)
         {
-            if (type == "step.delta" && data.Text("text") is { Length: > 0 } text)
+            if (data.Text("text") is { Length: > 0 } text)
             {
                 if (!_midText)
                 {

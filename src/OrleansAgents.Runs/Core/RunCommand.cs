@@ -42,6 +42,12 @@ internal abstract record RunCommand
     /// <summary>An attempt of the pending step failed transiently; another follows after a backoff.</summary>
     public sealed record RecordRetry(int Step, int Attempt, string Error, double DelayMs) : RunCommand;
 
+    /// <summary>
+    /// A draft of the pending step's streamed text: <paramref name="Text"/> is all its attempt has streamed so far,
+    /// the attempt being the one that began at seq <paramref name="From"/> (<see cref="RunState.DraftFrom"/>).
+    /// </summary>
+    public sealed record Draft(int Step, long From, string Text) : RunCommand;
+
     /// <summary>The pending step failed for good.</summary>
     public sealed record FailStep(int Step, string Error) : RunCommand;
 

@@ -51,6 +51,11 @@ internal static class RunDecider
         RunCommand.RecordRetry retry => IsPending(state, retry.Step) && !state.IsWaiting
             ? RunDecision.Commit(EventDraft.StepRetrying(retry.Step, retry.Attempt, retry.Error, retry.DelayMs))
             : RunDecision.Stale,
+        RunCommand.Draft draft => IsPending(state, draft.Step) && !state.IsWaiting && state.DraftFrom == draft.From
+            ? draft.Text.Length > state.DraftChars
+                ? RunDecision.Commit(EventDraft.StepDelta(draft.Step, draft.Text[state.DraftChars..]))
+                : RunDecision.Done
+            : RunDecision.Stale,
         RunCommand.FailStep failStep => IsPending(state, failStep.Step) && !state.IsWaiting
             ? RunDecision.Commit(EventDraft.RunFailed(failStep.Error, failStep.Step, state.StepsDone, state.Usage))
             : RunDecision.Stale,

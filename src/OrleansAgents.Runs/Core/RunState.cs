@@ -67,6 +67,15 @@ internal sealed record RunState
     /// <summary>Failed attempts of the pending step so far (committed, so a restart does not reset them).</summary>
     public int FailedAttempts { get; init; }
 
+    /// <summary>Characters of streamed text the pending step's current attempt has drafted (<c>step.delta</c>).</summary>
+    public int DraftChars { get; init; }
+
+    /// <summary>
+    /// The seq of the last event that ended an attempt's text (<see cref="RunEventTypes.EndsDraft"/>): a draft is
+    /// for the attempt that began there, and one from an earlier attempt is stale.
+    /// </summary>
+    public long DraftFrom { get; init; }
+
     /// <summary>How the run ended, once it has.</summary>
     public RunOutcome? Outcome { get; init; }
 
@@ -167,7 +176,9 @@ internal sealed record RunState
             return this with { LastSeq = seq, UpdatedAt = at, JournalBytes = bytes }; // nothing more is interpreted until the run fails
         }
 
-        var next = this with { LastSeq = seq, UpdatedAt = at, JournalBytes = bytes };
+        var next = RunEventTypes.EndsDraft(e.Type)
+            ? this with { LastSeq = seq, UpdatedAt = at, JournalBytes = bytes, DraftChars = 0, DraftFrom = seq }
+            : this with { LastSeq = seq, UpdatedAt = at, JournalBytes = bytes };
         switch (e.Type)
         {
             case RunEventTypes.RunStarted:
@@ -225,7 +236,7 @@ internal sealed record RunState
             };
         }
 
-        if (e.Type is not (RunEventTypes.ToolIntent or RunEventTypes.StepRetrying or RunEventTypes.InputRequested
+        if (e.Type is not (RunEventTypes.ToolIntent or RunEventTypes.StepDelta or RunEventTypes.StepRetrying or RunEventTypes.InputRequested
             or RunEventTypes.InputApproved or RunEventTypes.InputRejected))
         {
             return Faulted(seq, e.Type, "this version of the run does not know the event type", at);
@@ -239,6 +250,9 @@ internal sealed record RunState
         return e.Type switch
         {
             RunEventTypes.ToolIntent => next with { Gate = StepGate.IntentOpen },
+            RunEventTypes.StepDelta => IsWaiting
+                ? Faulted(seq, e.Type, "the run was waiting for input", at)
+                : next with { DraftChars = DraftChars + (e.Text?.Length ?? 0) },
             RunEventTypes.StepRetrying => next with { FailedAttempts = FailedAttempts + 1 },
             RunEventTypes.InputRequested => IsWaiting
                 ? Faulted(seq, e.Type, "the run was already waiting", at)

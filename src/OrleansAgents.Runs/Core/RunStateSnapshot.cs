@@ -45,6 +45,11 @@ internal sealed record RunStateSnapshot
 
     public int FailedAttempts { get; init; }
 
+    /// <summary>Streamed text drafted by the pending step's current attempt (absent in snapshots before drafts: 0).</summary>
+    public int DraftChars { get; init; }
+
+    public long DraftFrom { get; init; }
+
     public string? AgentVersion { get; init; }
 
     public VersionWait? WaitingForVersion { get; init; }
@@ -78,6 +83,8 @@ internal sealed record RunStateSnapshot
             Approved = state.Approved,
             RejectionReason = state.RejectionReason,
             FailedAttempts = state.FailedAttempts,
+            DraftChars = state.DraftChars,
+            DraftFrom = state.DraftFrom,
             AgentVersion = state.AgentVersion,
             WaitingForVersion = state.WaitingForVersion,
             OwnerSeq = state.OwnerSeq,
@@ -124,6 +131,8 @@ internal sealed record RunStateSnapshot
             Approved = s.Approved,
             RejectionReason = s.RejectionReason,
             FailedAttempts = s.FailedAttempts,
+            DraftChars = s.DraftChars,
+            DraftFrom = s.DraftFrom,
             AgentVersion = s.AgentVersion,
             WaitingForVersion = s.WaitingForVersion,
             OwnerSeq = s.OwnerSeq,

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OrleansAgents.Journal;
 
@@ -33,18 +32,6 @@ internal sealed class LivePublisher(IRunHost host, TimeProvider time, ILogger lo
         }
 
         Send(new RunEventBatch(batch));
-    }
-
-    /// <summary>A piece of streamed model text: live only, placed after the last committed event.</summary>
-    public void PublishText(int step, string text, long afterSeq)
-    {
-        if (_watchers.Count == 0 || text.Length == 0)
-        {
-            return;
-        }
-
-        var data = JsonSerializer.Serialize(new TextDelta(step, text), TextDeltaJson.Default.TextDelta);
-        Send(new RunEventBatch([new RunEvent(host.RunId, 0, RunEventTypes.StepDelta, time.GetUtcNow(), data) { After = afterSeq }]));
     }
 
     private bool HasWatchers()

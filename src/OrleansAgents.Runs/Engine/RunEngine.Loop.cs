@@ -125,7 +125,7 @@ internal sealed partial class RunEngine
                 break;
         }
 
-        var context = new StepContext(_planner.Context(state), plan, text => _publisher.PublishText(plan.Index, text, State.LastSeq));
+        var context = new StepContext(_planner.Context(state), plan, text => _drafts.Append(plan.Index, State.DraftFrom, text));
         if (_journal.AuditsExecutions)
         {
             await _journal.AuditExecutionAsync(RunId, plan.Index, _host.Silo);
@@ -217,6 +217,12 @@ internal sealed partial class RunEngine
 
         return false;
     }
+
+    /// <summary>A draft of streamed text; none from an activation that is going away or has been taken over.</summary>
+    private Task<CommitOutcome> CommitDraftAsync(RunCommand.Draft draft) =>
+        _deactivating || _superseded || _planner is null
+            ? Task.FromResult(new CommitOutcome(RunDecision.Stale, Committed: false))
+            : CommitAsync(draft);
 
     /// <summary>Stops the loop while the run waits for a person: no timer, no reminder, nothing polls.</summary>
     private async Task EnterWaitingAsync()

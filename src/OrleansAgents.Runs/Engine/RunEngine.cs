@@ -27,6 +27,7 @@ internal sealed partial class RunEngine : IDisposable
     private readonly RunCommitter _committer;
     private readonly StepExecutor _executor;
     private readonly LivePublisher _publisher;
+    private readonly StepDrafts _drafts;
     private readonly KeepAlive _keepAlive;
     private RunPlanner? _planner;
     private CancellationTokenSource _stepCancellation = new();
@@ -55,6 +56,7 @@ internal sealed partial class RunEngine : IDisposable
         _publisher = new LivePublisher(host, time, logger);
         _keepAlive = new KeepAlive(host, options, logger);
         _committer.Committed = _publisher.Publish;
+        _drafts = new StepDrafts(CommitDraftAsync, time, options.DraftInterval, host.RunId, logger);
     }
 
     /// <summary>The run as its committed journal tells it.</summary>

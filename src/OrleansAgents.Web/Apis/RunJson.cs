@@ -9,19 +9,10 @@ namespace OrleansAgents.Web.Apis;
 internal static class RunJson
 {
     /// <summary><c>{ "runId", "seq", "type", "at", "data" }</c>.</summary>
-    /// <remarks>Live-only events have <c>"seq": null</c> and <c>"after"</c>: the seq of the committed event they follow.</remarks>
     public static string Event(RunEvent e) => Write(w =>
     {
         w.WriteString("runId", e.RunId);
-        if (e.IsLiveOnly)
-        {
-            w.WriteNull("seq");
-            w.WriteNumber("after", e.After ?? 0);
-        }
-        else
-        {
-            w.WriteNumber("seq", e.Seq);
-        }
+        w.WriteNumber("seq", e.Seq);
 
         w.WriteString("type", e.Type);
         w.WriteString("at", e.At);

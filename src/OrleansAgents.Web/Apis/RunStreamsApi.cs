@@ -47,10 +47,7 @@ public static class RunStreamsApi
             {
                 await foreach (var e in follower.FollowAsync(id, afterSeq, cancellationToken))
                 {
-                    // Live-only text has no id: a reconnect resumes after the last committed event.
-                    yield return e.IsLiveOnly
-                        ? new SseItem<string>(Encoding.UTF8.GetString(RunJson.EventUtf8(e)))
-                        : new SseItem<string>(Encoding.UTF8.GetString(RunJson.EventUtf8(e))) { EventId = e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                    yield return new SseItem<string>(Encoding.UTF8.GetString(RunJson.EventUtf8(e))) { EventId = e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 }
             }
             finally

@@ -62,16 +62,6 @@ public sealed class RunEventFollower(RunEventHub hub, JournalStore store, IOptio
                     break; // silence or overflow: back to the record
                 }
 
-                if (next.IsLiveOnly)
-                {
-                    if (next.After == cursor)
-                    {
-                        yield return next; // streamed text, in its place: right after the event it follows
-                    }
-
-                    continue;
-                }
-
                 if (next.Seq <= cursor)
                 {
                     continue; // already sent from the record

@@ -542,10 +542,6 @@ function setConnection(connection) {
 
 /** Applies one event; false when a committed event skips ahead (a gap the caller must fill). */
 function apply(state, e) {
-  if (e.seq === null || e.seq === undefined) {
-    if (e.type === 'step.delta') applyDelta(state, e);
-    return true;
-  }
   if (e.seq <= state.lastSeq) return true; // already shown
   if (e.seq !== state.lastSeq + 1) return false;
   state.lastSeq = e.seq;
@@ -571,12 +567,16 @@ function apply(state, e) {
     case 'step.started':
       stepStarted(state, e);
       break;
+    case 'step.delta': // the model's streamed text, drafted a few times a second
+      applyDelta(state, e);
+      break;
     case 'tool.intent':
       stepLine(state, e, 'intent', `Tool ${data.tool} is about to run`, data.idempotencyKey ? `key ${data.idempotencyKey}` : '');
       break;
     case 'step.retrying': {
       const step = ensureStep(state, data.step, e);
       step.retries += 1;
+      step.liveText = ''; // the next attempt streams its text anew
       step.card.dataset.retries = String(step.retries);
       $('.retries', step.card).textContent = `${step.retries} ${step.retries === 1 ? 'retry' : 'retries'}`;
       stepLine(state, e, 'retrying', `Attempt ${data.attempt} failed; retrying in ${duration(data.delayMs)}`, data.error ?? '');

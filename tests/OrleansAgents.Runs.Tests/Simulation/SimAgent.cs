@@ -51,6 +51,11 @@ internal sealed class SimAgent(SimCluster cluster) : IAgent, IAgentSource
         _ => new StepPolicy { Timeout = StepTimeout, MaxAttempts = 3 },
     };
 
+    /// <summary>The text a streaming step sends, in pieces (the same every attempt).</summary>
+    public static string StreamedText(int step) => string.Concat(StreamedPieces(step));
+
+    private static IEnumerable<string> StreamedPieces(int step) => Enumerable.Range(0, 4).Select(k => $"s{step}.{k} ");
+
     public async Task<StepOutput> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken)
     {
         var activation = (SynchronizationContext.Current as SimContext)?.Activation
@@ -61,6 +66,16 @@ internal sealed class SimAgent(SimCluster cluster) : IAgent, IAgentSource
         db.Executions.Add(new Execution(context.Run.RunId, step.Index, context.IdempotencyKey, activation.Name,
             activation.Engine.State.LastSeq, db.NextOrder(), cluster.HasRacingActivations(context.Run.RunId)));
         var roll = cluster.FaultsOn ? cluster.Scheduler.Random.Next(100) : 99;
+        if (step.Name == "p")
+        {
+            // A pure step streams its text as a model does: pieces the engine commits as drafts.
+            foreach (var piece in StreamedPieces(step.Index))
+            {
+                context.OnText?.Invoke(piece);
+                await Task.Delay(TimeSpan.FromMilliseconds(cluster.Scheduler.Random.Next(1, 12)), cluster.Scheduler.Clock, cancellationToken);
+            }
+        }
+
         await Task.Delay(TimeSpan.FromMilliseconds(cluster.Scheduler.Random.Next(5, 60)), cluster.Scheduler.Clock, cancellationToken);
         if (roll < 8)
         {

@@ -66,6 +66,27 @@ internal static class SimChecks
             Fail($"{terminals} terminal events, the last event is {events[^1].Type}");
         }
 
+        // Each attempt's drafts are its streamed text in order, once: no piece lost between two, none twice.
+        var drafted = new System.Text.StringBuilder();
+        foreach (var e in events)
+        {
+            if (e.Type == RunEventTypes.StepDelta)
+            {
+                using var doc = JsonDocument.Parse(e.Data);
+                drafted.Append(doc.RootElement.GetProperty("text").GetString());
+                var expected = SimAgent.StreamedText(doc.RootElement.GetProperty("step").GetInt32());
+                if (!expected.StartsWith(drafted.ToString(), StringComparison.Ordinal))
+                {
+                    Fail($"seq {e.Seq}: the attempt's drafts read \"{drafted}\", not a beginning of its text \"{expected}\"");
+                    break;
+                }
+            }
+            else if (RunEventTypes.EndsDraft(e.Type))
+            {
+                drafted.Clear();
+            }
+        }
+
         var replayed = RunState.Replay(RunState.Empty with { Memory = SimMemory.Empty }, events);
 
         // The agent's memory, carried through snapshots, reloads and resumes, saw each committed result once, in order.
@@ -183,7 +204,7 @@ internal static class SimChecks
         ? $"seq {s.LastSeq} | {s.Status} | steps {s.StepCount} | outcome {s.Outcome}"
         : string.Join(" | ",
         $"seq {s.LastSeq}", s.Status, $"steps {s.StepsDone}", $"memory {(s.Memory is SimMemory m ? m.Seen : s.Memory.GetType().Name)}", $"messages {s.Messages.Count}",
-        $"pending {s.Pending?.Index}", s.Gate, $"failed {s.FailedAttempts}", $"approved {s.Approved}", $"keys {s.CommandKeys.Count}",
+        $"pending {s.Pending?.Index}", s.Gate, $"failed {s.FailedAttempts}", $"draft {s.DraftChars} from {s.DraftFrom}", $"approved {s.Approved}", $"keys {s.CommandKeys.Count}",
         $"outcome {s.Outcome}", $"fault {s.Fault}");
 
     private static int Step(RunEvent e)

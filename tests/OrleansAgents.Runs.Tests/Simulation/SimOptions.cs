@@ -14,6 +14,7 @@ internal sealed record SimOptions
         StepTimeout = TimeSpan.FromSeconds(1),
         SnapshotEverySteps = 2, // most resumes and reloads start from a snapshot
         SnapshotEveryBytes = 1024,
+        DraftInterval = TimeSpan.FromMilliseconds(8), // several drafts per streaming step
     };
 
     /// <summary>How long the journal writer keeps a commit waiting through an outage before giving up.</summary>

@@ -148,11 +148,6 @@ public sealed class SoakWatchers(SoakOptions options, SoakRecord record, IAgentR
     {
         await foreach (var e in typed.WatchAsync(script.RunId, after, cancellationToken))
         {
-            if (e.IsLiveOnly)
-            {
-                continue;
-            }
-
             seqs.Add(e.Seq);
             if (RunEventTypes.IsTerminal(e.Type))
             {
