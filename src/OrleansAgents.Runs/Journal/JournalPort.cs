@@ -15,13 +15,14 @@ internal sealed class JournalPort(
     IOptions<ClusterOptions> cluster) : IRunJournal
 {
     /// <summary>
-    /// One statement, so one transaction: the run's events, snapshot, runs row, execution audit, stream PubSub state
-    /// and reminder go together. Row locks only on the run's own rows, which nothing else writes once it ended.
+    /// One statement, so one transaction: the run's events, snapshot, runs row, responses, execution audit, stream
+    /// PubSub state and reminder go together. Row locks only on the run's own rows, which nothing else writes once it ended.
     /// </summary>
     private const string DeleteSql =
         """
         WITH events AS (DELETE FROM oa_run_events WHERE run_id = $1),
              snapshots AS (DELETE FROM oa_run_snapshots WHERE run_id = $1),
+             responses AS (DELETE FROM oa_responses WHERE run_id = $1),
              audits AS (DELETE FROM oa_step_executions WHERE run_id = $1),
              pubsub AS (DELETE FROM orleansstorage WHERE graintypestring = 'PubSubRendezvousGrain' AND grainidextensionstring = $2),
              reminders AS (DELETE FROM orleansreminderstable WHERE serviceid = $3 AND grainid = $4)
@@ -33,6 +34,7 @@ internal sealed class JournalPort(
         """
         WITH events AS (DELETE FROM oa_run_events WHERE run_id = $1),
              snapshots AS (DELETE FROM oa_run_snapshots WHERE run_id = $1),
+             responses AS (DELETE FROM oa_responses WHERE run_id = $1),
              audits AS (DELETE FROM oa_step_executions WHERE run_id = $1)
         DELETE FROM oa_runs WHERE run_id = $1
         """;

@@ -36,6 +36,10 @@ public static partial class RunsApi
 
     public static bool IsValidRunId(string id) => RunIdPattern().IsMatch(id);
 
+    /// <summary>The run an owner's Idempotency-Key names: the same key from the same owner always names the same run.</summary>
+    public static string RunIdFor(string owner, string idempotencyKey) =>
+        "run-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{owner}\n{idempotencyKey}")))[..32];
+
     private static async Task<IResult> StartAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, IOptions<FrontEndOptions> options)
     {
         using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
@@ -70,7 +74,7 @@ public static partial class RunsApi
         else if (request.Headers.TryGetValue("Idempotency-Key", out var key) && key.ToString() is { Length: > 0 and <= 256 } idempotencyKey)
         {
             // The same key from the same owner always names the same run.
-            runId = "run-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{owner}\n{idempotencyKey}")))[..32];
+            runId = RunIdFor(owner, idempotencyKey);
         }
         else
         {

@@ -57,6 +57,12 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
+        if (Responses.OpenAIErrors.IsOpenAIPath(Context))
+        {
+            await Responses.OpenAIErrors.WriteAsync(Context, 401, "Incorrect or missing API key: send one of this server's API keys as 'Authorization: Bearer <key>'.");
+            return;
+        }
+
         await Results.Problem(
             statusCode: StatusCodes.Status401Unauthorized,
             title: "Unauthorized",

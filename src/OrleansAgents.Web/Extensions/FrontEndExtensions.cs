@@ -10,6 +10,7 @@ using OrleansAgents.Web.Apis;
 using OrleansAgents.Web.Auth;
 using OrleansAgents.Web.Events;
 using OrleansAgents.Web.Infrastructure;
+using OrleansAgents.Web.Responses;
 
 namespace OrleansAgents.Web.Extensions;
 
@@ -57,6 +58,12 @@ public static class FrontEndExtensions
             });
             o.OnRejected = async (context, cancellationToken) =>
             {
+                if (OpenAIErrors.IsOpenAIPath(context.HttpContext))
+                {
+                    await OpenAIErrors.WriteAsync(context.HttpContext, 429, "This owner started too many runs in the last minute (OrleansAgents:FrontEnd:RunsPerOwnerPerMinute); try again shortly.");
+                    return;
+                }
+
                 context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
                 await RunsApi.Problem(429, "Too many runs", "This owner started too many runs in the last minute; try again shortly.")
                     .ExecuteAsync(context.HttpContext);
@@ -69,6 +76,7 @@ public static class FrontEndExtensions
         services.AddSingleton<RunQueries>();
         services.AddSingleton<ClusterCalls>();
         services.AddSingleton<StreamLimiter>();
+        services.AddSingleton<ResponseStore>();
         services.AddHostedService<HousekeepingService>();
         return builder;
     }
@@ -99,6 +107,7 @@ public static class FrontEndExtensions
         app.MapRunStreamsApi();
         app.MapAgentsApi();
         app.MapCallerApi();
+        app.MapResponsesApi();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint(); // GET /metrics
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization("operator");

@@ -17,6 +17,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
     {
         var (status, title) = exception switch
         {
+            Responses.OpenAIErrorException error => (error.Status, "Invalid request"),
             InvalidRunRequestException => (StatusCodes.Status400BadRequest, "Invalid run request"),
             RunNotFoundException => (StatusCodes.Status404NotFound, "Run not found"),
             RunConflictException => (StatusCodes.Status409Conflict, "Conflicting request"),
@@ -31,6 +32,23 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         if (status == 0 || httpContext.Response.HasStarted)
         {
             return false;
+        }
+
+        if (Responses.OpenAIErrors.IsOpenAIPath(httpContext))
+        {
+            // The OpenAI-compatible API answers in the OpenAI error shape.
+            var error = exception as Responses.OpenAIErrorException;
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                Log.NoWorker(logger, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+            }
+
+            var message = status == StatusCodes.Status503ServiceUnavailable
+                ? $"{title}: nothing was lost. Try again in {RetryAfterSeconds} s."
+                : exception is JsonException ? "The request body is not valid JSON." : exception.Message;
+            await Responses.OpenAIErrors.WriteAsync(httpContext, status, message, error?.Param, error?.Code);
+            return true;
         }
 
         httpContext.Response.StatusCode = status;

@@ -1,6 +1,6 @@
 namespace OrleansAgents.Runs.Retention;
 
-/// <summary>Retention's side door into a run: implemented by the run grain, called by <see cref="RetentionService"/> only.</summary>
+/// <summary>Removal of a run: implemented by the run grain, called by retention (<c>RetentionService</c>) and by <c>DELETE /v1/responses/{id}</c>.</summary>
 [Alias("OrleansAgents.IRunRetentionGrain")]
 public interface IRunRetentionGrain : IGrainWithStringKey
 {

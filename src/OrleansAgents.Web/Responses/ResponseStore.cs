@@ -1,0 +1,36 @@
+using OrleansAgents.Journal;
+
+namespace OrleansAgents.Web.Responses;
+
+/// <summary><c>oa_responses</c>, on the run's journal server: written before the run or the answer it records, so an accepted response always has its row.</summary>
+public sealed class ResponseStore(RunDataSources sources)
+{
+    /// <summary>Records a response; one already recorded under the ID (a retried request) stays as it was.</summary>
+    public async Task AddAsync(ResponseRecord record, CancellationToken cancellationToken)
+    {
+        await using var command = sources.ForRun(record.RunId).CreateCommand(
+            """
+            INSERT INTO oa_responses (response_id, run_id, background, metadata, created_at, previous_response_id)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (response_id) DO NOTHING
+            """);
+        command.Parameters.AddWithValue(record.Id);
+        command.Parameters.AddWithValue(record.RunId);
+        command.Parameters.AddWithValue(record.Background);
+        command.Parameters.AddWithValue(record.Metadata);
+        command.Parameters.AddWithValue(record.CreatedAt);
+        command.Parameters.AddWithValue((object?)record.PreviousResponseId ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<ResponseRecord?> GetAsync(string id, string runId, CancellationToken cancellationToken)
+    {
+        await using var command = sources.ForRun(runId).CreateCommand(
+            "SELECT background, metadata, created_at, previous_response_id FROM oa_responses WHERE response_id = $1");
+        command.Parameters.AddWithValue(id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ResponseRecord(id, runId, reader.GetBoolean(0), reader.GetString(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero),
+                reader.IsDBNull(3) ? null : reader.GetString(3))
+            : null;
+    }
+}

@@ -1,0 +1,236 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using OpenAI.Responses;
+using static OrleansAgents.Web.Tests.OpenAIClients;
+
+namespace OrleansAgents.Web.Tests;
+
+/// <summary>
+/// The Responses-compatible API through the official OpenAI .NET SDK (and Microsoft.Extensions.AI over it) against
+/// the real cluster: background runs started, streamed, dropped and resumed, polled, approved and deleted.
+/// </summary>
+public sealed class ResponsesApiTests(FrontEndFixture fixture)
+{
+    private const string Key = "dev-user-1";
+
+    private ResponsesClient Client => Responses(fixture.BaseAddress, Key);
+
+    [Fact]
+    public async Task A_background_stream_dropped_mid_text_and_resumed_with_starting_after_gives_exactly_what_a_replay_from_the_start_shows()
+    {
+        var client = Client;
+        var options = new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true, StreamingEnabled = true };
+        options.Metadata["ticket"] = "T-1";
+
+        // Read until the model's text is streaming, two deltas in, and drop the connection there.
+        var deltas = 0;
+        var first = await ReadAsync(client.CreateResponseStreamingAsync(options), u => u is StreamingResponseOutputTextDeltaUpdate && ++deltas == 2);
+        var id = ((StreamingResponseCreatedUpdate)first[0]).Response.Id;
+        Assert.Equal(2, deltas);
+
+        var rest = await ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true, StartingAfter = first[^1].SequenceNumber }));
+        var replay = await ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true }));
+
+        // The two parts are the replay, event for event, numbered 0..n without a gap; a replay is the same every time.
+        Assert.Equal(replay.Select(Describe), first.Concat(rest).Select(Describe));
+        Assert.Equal(Enumerable.Range(0, replay.Count), replay.Select(u => u.SequenceNumber));
+        using var http = fixture.Client(Key);
+        var raw1 = await RawStreamAsync(http, $"/v1/responses/{id}?stream=true");
+        var raw2 = await RawStreamAsync(http, $"/v1/responses/{id}?stream=true&starting_after=5");
+        Assert.Equal(raw1.Skip(6), raw2);
+        Assert.All(raw1, e => Assert.Equal(e.Type, JsonDocument.Parse(e.Data).RootElement.GetProperty("type").GetString()));
+
+        // The response ends where the agent asks a person: completed, with the tools it ran and the approval request.
+        var completed = Assert.IsType<StreamingResponseCompletedUpdate>(replay[^1]).Response;
+        Assert.Equal(ResponseStatus.Completed, completed.Status);
+        Assert.Equal("T-1", completed.Metadata["ticket"]);
+        Assert.True(completed.BackgroundModeEnabled);
+        Assert.Contains(completed.OutputItems, i => i is McpToolCallItem { ToolName: "read_document", ServerLabel: "orleans-agents" });
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>(completed.OutputItems[^1]);
+        Assert.Equal("publish_configuration", request.ToolName);
+        Assert.True(completed.Usage.TotalTokenCount > 0);
+
+        // The assembled text is the committed result: each message's deltas are its committed model text.
+        var committed = await CommittedModelTextsAsync(http, RunIdOf(id));
+        Assert.Equal(committed, AssembledText(replay).Values);
+        Assert.Equal(string.Concat(committed), CompletedText(replay));
+        Assert.Equal(string.Concat(committed), (await client.GetResponseAsync(id)).Value.GetOutputText());
+    }
+
+    [Fact]
+    public async Task A_polled_background_response_approved_through_previous_response_id_continues_the_same_run_to_its_end_and_a_resent_approval_applies_once()
+    {
+        var client = Client;
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
+        Assert.True(created.Status is ResponseStatus.Queued or ResponseStatus.InProgress);
+        Assert.Empty(created.OutputItems);
+
+        var waiting = await PollAsync(client, created.Id);
+        Assert.Equal(ResponseStatus.Completed, waiting.Status);
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>(waiting.OutputItems[^1]);
+
+        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
+        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: true));
+        var next = (await client.CreateResponseAsync(follow)).Value;
+        var again = (await client.CreateResponseAsync(follow)).Value; // a client resending the same answer
+        Assert.Equal(next.Id, again.Id);
+        Assert.Equal(created.Id, next.PreviousResponseId);
+
+        var done = await PollAsync(client, next.Id);
+        Assert.Equal(ResponseStatus.Completed, done.Status);
+        Assert.Contains(done.OutputItems, i => i is McpToolCallItem { ToolName: "publish_configuration" } call && call.Error is null);
+        Assert.False(string.IsNullOrEmpty(done.GetOutputText()));
+
+        // One run throughout: approved once, ended once.
+        using var http = fixture.Client(Key);
+        var runId = RunIdOf(next.Id);
+        Assert.Equal(RunIdOf(created.Id), runId);
+        var events = await EventsAsync(http, runId);
+        Assert.Single(events, e => e.GetProperty("type").GetString() == "input.approved");
+        Assert.Equal("run.succeeded", events[^1].GetProperty("type").GetString());
+
+        // The first response stays as it ended: completed, asking.
+        Assert.IsType<McpToolCallApprovalRequestItem>((await client.GetResponseAsync(created.Id)).Value.OutputItems[^1]);
+
+        // Answering the request again with another decision is refused, in the OpenAI error shape.
+        var reject = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id };
+        reject.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: false));
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => client.CreateResponseAsync(reject));
+        Assert.Equal(400, error.Status);
+    }
+
+    [Fact]
+    public async Task A_response_created_without_background_waits_for_its_end_and_the_models_are_the_agents()
+    {
+        using var http = fixture.Client(Key);
+        var models = await http.GetFromJsonAsync<JsonElement>("/v1/models");
+        Assert.Contains(models.GetProperty("data").EnumerateArray(), m => m.GetProperty("id").GetString() == Agent);
+
+        var body = new System.Text.Json.Nodes.JsonObject { ["model"] = Agent, ["input"] = ClinicRequest, ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["k"] = "v" } };
+        using var answer = await http.PostAsync("/v1/responses", JsonBody(body.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var response = await answer.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("completed", response.GetProperty("status").GetString());
+        Assert.False(response.GetProperty("background").GetBoolean());
+        Assert.Equal("v", response.GetProperty("metadata").GetProperty("k").GetString());
+        Assert.Equal("mcp_approval_request", response.GetProperty("output").EnumerateArray().Last().GetProperty("type").GetString());
+
+        // Not created in background mode: not streamed again, not cancelled.
+        var id = response.GetProperty("id").GetString();
+        using var stream = await http.GetAsync($"/v1/responses/{id}?stream=true");
+        await AssertOpenAIErrorAsync(stream, HttpStatusCode.BadRequest, "stream");
+        using var cancel = await http.PostAsync($"/v1/responses/{id}/cancel", null);
+        await AssertOpenAIErrorAsync(cancel, HttpStatusCode.BadRequest, null);
+    }
+
+    [Fact]
+    public async Task Bad_requests_get_the_OpenAI_error_shape_with_a_4xx_and_another_owners_response_is_not_found()
+    {
+        using var http = fixture.Client(Key);
+        async Task Post(string body, HttpStatusCode status, string? param)
+        {
+            using var answer = await http.PostAsync("/v1/responses", JsonBody(body));
+            await AssertOpenAIErrorAsync(answer, status, param);
+        }
+
+        await Post("""{"model":"no-such-agent","input":"hi"}""", HttpStatusCode.NotFound, "model");
+        await Post("""{"model":"bench","input":"hi","frobnicate":true}""", HttpStatusCode.BadRequest, "frobnicate");
+        await Post("""{"input":"hi"}""", HttpStatusCode.BadRequest, "model");
+        await Post("""{"model":"voice-agent-builder","input":42}""", HttpStatusCode.BadRequest, "input");
+        await Post("""{"model":"voice-agent-builder","input":[{"type":"function_call_output","call_id":"c","output":"x"}]}""", HttpStatusCode.BadRequest, "input[0].type");
+        await Post("""{"model":"voice-agent-builder","input":"hi","tools":[{"type":"function","name":"f"}]}""", HttpStatusCode.BadRequest, "tools");
+        await Post("""{"model":"voice-agent-builder","input":"hi","metadata":{"k":1}}""", HttpStatusCode.BadRequest, "metadata.k");
+        await Post("""{"model":"voice-agent-builder","input":"hi","background":true,"store":false}""", HttpStatusCode.BadRequest, "store");
+        await Post("""{"model":"voice-agent-builder","input":"{\"request\":\"\"}"}""", HttpStatusCode.BadRequest, null);
+        await Post("""{"model":"voice-agent-builder","previous_response_id":"resp_nope","input":[{"type":"mcp_approval_response","approval_request_id":"mcpr_1","approve":true}]}""", HttpStatusCode.NotFound, "previous_response_id");
+        await Post("not json", HttpStatusCode.BadRequest, null);
+        await Post(new string('x', 10), HttpStatusCode.BadRequest, null);
+
+        using var anonymous = fixture.Client(null);
+        using var unauthorized = await anonymous.GetAsync("/v1/models");
+        await AssertOpenAIErrorAsync(unauthorized, HttpStatusCode.Unauthorized, null);
+
+        var mine = (await Client.CreateResponseAsync(new CreateResponseOptions("bench", [ResponseItem.CreateUserMessageItem("""{"steps":2}""")]) { BackgroundModeEnabled = true })).Value;
+        var theirs = Responses(fixture.BaseAddress, "dev-user-2");
+        var notFound = await Assert.ThrowsAsync<ClientResultException>(() => theirs.GetResponseAsync(mine.Id));
+        Assert.Equal(404, notFound.Status);
+        await Assert.ThrowsAsync<ClientResultException>(() => theirs.CancelResponseAsync(mine.Id));
+        using var malformed = await http.GetAsync("/v1/responses/resp_x~0");
+        await AssertOpenAIErrorAsync(malformed, HttpStatusCode.NotFound, null);
+        using var badAfter = await http.GetAsync($"/v1/responses/{mine.Id}?stream=true&starting_after=abc");
+        await AssertOpenAIErrorAsync(badAfter, HttpStatusCode.BadRequest, "starting_after");
+    }
+
+    [Fact]
+    public async Task A_deleted_response_takes_its_run_with_it()
+    {
+        var client = Client;
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions("bench", [ResponseItem.CreateUserMessageItem("""{"steps":200,"stepMs":20}""")]) { BackgroundModeEnabled = true })).Value;
+
+        var deleted = (await client.DeleteResponseAsync(created.Id)).Value;
+
+        Assert.True(deleted.Deleted);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(created.Id))).Status);
+        using var http = fixture.Client(Key);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/runs/{RunIdOf(created.Id)}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_IChatClient_over_the_Responses_client_with_background_responses_starts_a_run_and_resumes_it_from_its_continuation_token()
+    {
+        IChatClient chat = Client.AsIChatClient(Agent);
+
+        // Streaming: stop after a few updates, keep the token, resume from it (as a process that restarted would).
+        ResponseContinuationToken? token = null;
+        var firstPart = new List<ChatResponseUpdate>();
+        await foreach (var update in chat.GetStreamingResponseAsync(ClinicRequest, new ChatOptions { AllowBackgroundResponses = true }))
+        {
+            firstPart.Add(update);
+            token = update.ContinuationToken;
+            if (firstPart.Count(u => u.Text.Length > 0) == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.NotNull(token);
+        var restored = ResponseContinuationToken.FromBytes(token.ToBytes());
+        var secondPart = new List<ChatResponseUpdate>();
+        await foreach (var update in chat.GetStreamingResponseAsync([], new ChatOptions { ContinuationToken = restored, AllowBackgroundResponses = true }))
+        {
+            secondPart.Add(update);
+        }
+
+        var responseId = firstPart.Select(u => u.ResponseId).First(i => i is not null)!;
+        var whole = await ReadAsync(Client.GetResponseStreamingAsync(new GetResponseOptions(responseId) { StreamingEnabled = true }));
+        Assert.Equal(string.Concat(whole.OfType<StreamingResponseOutputTextDeltaUpdate>().Select(d => d.Delta)), string.Concat(firstPart.Concat(secondPart).Select(u => u.Text)));
+        Assert.Null(secondPart[^1].ContinuationToken); // ended
+
+        // Polling: the token comes back while the run works, and is gone once the response is done.
+        var polled = await chat.GetResponseAsync(ClinicRequest, new ChatOptions { AllowBackgroundResponses = true });
+        Assert.NotNull(polled.ContinuationToken);
+        for (var i = 0; i < 900 && polled.ContinuationToken is { } next; i++)
+        {
+            await Task.Delay(100);
+            polled = await chat.GetResponseAsync([], new ChatOptions { ContinuationToken = next });
+        }
+
+        Assert.Null(polled.ContinuationToken);
+        using var http = fixture.Client(Key);
+        Assert.Equal(string.Concat(await CommittedModelTextsAsync(http, RunIdOf(polled.ResponseId!))), string.Concat(polled.Messages.Select(m => m.Text)));
+    }
+
+    internal static async Task AssertOpenAIErrorAsync(HttpResponseMessage answer, HttpStatusCode status, string? param)
+    {
+        Assert.Equal(status, answer.StatusCode);
+        Assert.Equal("application/json", answer.Content.Headers.ContentType?.MediaType);
+        var error = (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+        Assert.Equal(JsonValueKind.String, error.GetProperty("type").ValueKind);
+        Assert.True(error.TryGetProperty("code", out _));
+        Assert.Equal(param, error.GetProperty("param").ValueKind == JsonValueKind.Null ? null : error.GetProperty("param").GetString());
+    }
+}
