@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using OpenAI.Responses;
+using OrleansAgents.Testing;
+using static OrleansAgents.Web.Tests.OpenAIClients;
+
+namespace OrleansAgents.Web.Tests;
+
+/// <summary>Background responses while their model call streams: cancelled, and the worker running it SIGKILLed.</summary>
+public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputHelper output) : IClassFixture<SlowModelFixture>
+{
+    private const string Key = "dev-user-1";
+
+    private AgentsCluster Cluster => fixture.Cluster;
+
+    private ResponsesClient Client => Responses(Cluster.FrontEndAddress!, Key);
+
+    [Fact]
+    public async Task A_cancel_during_a_streaming_model_call_answers_cancelled_within_a_second_and_nothing_of_that_call_is_recorded()
+    {
+        var client = Client;
+        var stream = await ReadAsync(client.CreateResponseStreamingAsync(
+            new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true, StreamingEnabled = true }),
+            u => u is StreamingResponseOutputTextDeltaUpdate);
+        var id = ((StreamingResponseCreatedUpdate)stream[0]).Response.Id;
+
+        // The first model call (2 s) is streaming: cancel it.
+        var watch = Stopwatch.StartNew();
+        var cancelled = (await client.CancelResponseAsync(id)).Value;
+        watch.Stop();
+        output.WriteLine($"cancel answered in {watch.ElapsedMilliseconds} ms");
+
+        Assert.Equal(ResponseStatus.Cancelled, cancelled.Status);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"cancel took {watch.ElapsedMilliseconds} ms");
+        Assert.Equal(ResponseStatus.Cancelled, (await client.CancelResponseAsync(id)).Value.Status); // twice: the final response
+
+        // Longer than the call would have taken: it never completed; the stream ends cancelled, its text incomplete.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
+        var events = await EventsAsync(http, RunIdOf(id));
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "step.completed");
+        Assert.Equal("run.cancelled", events[^1].GetProperty("type").GetString());
+        var replay = await ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true }));
+        Assert.Equal("response.cancelled", replay[^1].Kind.ToString());
+        Assert.Contains(replay.OfType<StreamingResponseOutputItemDoneUpdate>(), u => u.Item is MessageResponseItem { Status: MessageStatus.Incomplete });
+    }
+
+    [Fact]
+    public async Task A_worker_SIGKILLed_while_it_streams_leaves_a_resumed_stream_with_no_gap_and_no_duplicate_text_included()
+    {
+        var client = Client;
+        var first = await ReadAsync(client.CreateResponseStreamingAsync(
+            new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true, StreamingEnabled = true }),
+            u => u is StreamingResponseOutputTextDeltaUpdate);
+        var id = ((StreamingResponseCreatedUpdate)first[0]).Response.Id;
+
+        // Mid-generation: the worker running the model call dies; the client's connection drops too.
+        var holder = await HolderAsync(RunIdOf(id));
+        holder.Kill();
+        output.WriteLine($"killed {holder.Name} after seq {first[^1].SequenceNumber}");
+
+        var rest = await ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true, StartingAfter = first[^1].SequenceNumber }));
+        var replay = await ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true }));
+
+        Assert.Equal(replay.Select(Describe), first.Concat(rest).Select(Describe));
+        Assert.Equal(Enumerable.Range(0, replay.Count), replay.Select(u => u.SequenceNumber));
+        Assert.Equal(ResponseStatus.Completed, Assert.IsType<StreamingResponseCompletedUpdate>(replay[^1]).Response.Status);
+
+        // The cut attempt's message ended incomplete with the text it had; the next attempt streamed its own, whole.
+        var cut = replay.OfType<StreamingResponseOutputItemDoneUpdate>().Select(u => u.Item).OfType<MessageResponseItem>().First();
+        Assert.Equal(MessageStatus.Incomplete, cut.Status);
+        var texts = AssembledText(replay);
+        Assert.StartsWith(texts[cut.Id], texts.Values.ElementAt(1), StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
+        Assert.Equal(string.Concat(await CommittedModelTextsAsync(http, RunIdOf(id))), CompletedText(replay));
+        Assert.Contains(await EventsAsync(http, RunIdOf(id)), e => e.GetProperty("type").GetString() == "run.resumed");
+    }
+
+    private async Task<SiloProcess> HolderAsync(string runId)
+    {
+        await using var command = Cluster.DataSource.CreateCommand("SELECT silo FROM oa_runs WHERE run_id = $1");
+        command.Parameters.AddWithValue(runId);
+        var address = (string)(await command.ExecuteScalarAsync())!;
+        return Cluster.Silos.Single(s => address.Contains($":{s.SiloPort}@", StringComparison.Ordinal));
+    }
+}
