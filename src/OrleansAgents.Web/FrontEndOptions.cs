@@ -44,4 +44,12 @@ public sealed class FrontEndOptions
 
     /// <summary>How long after a run ends its stream PubSub state is removed.</summary>
     public TimeSpan StreamStateGrace { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long <c>POST /v1/responses</c> without <c>background</c> waits for the response's end before answering it
+    /// as it stands (<c>in_progress</c>; the run goes on, poll it). Below the SDKs' own timeouts (.NET: 100 s), which
+    /// would resend the request and start a second run.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ResponseWaitLimit { get; set; } = TimeSpan.FromSeconds(90);
 }

@@ -79,6 +79,24 @@ public sealed class RunDeciderTests
     }
 
     [Fact]
+    public void A_draft_commits_only_the_text_the_journal_lacks_for_the_current_attempt_and_stops_at_the_step_result_limit()
+    {
+        var started = Started();
+        var first = Apply(started, RunDecider.Decide(started, new RunCommand.Draft(0, started.DraftFrom, "Hello"), Planner));
+        var again = RunDecider.Decide(first, new RunCommand.Draft(0, first.DraftFrom, "Hello, world"), Planner);
+        var stale = RunDecider.Decide(first, new RunCommand.Draft(0, first.DraftFrom - 1, "Hello, world"), Planner);
+        var tooLong = RunDecider.Decide(first, new RunCommand.Draft(0, first.DraftFrom, new string('x', 2000)), Planner with { Quotas = new RunQuotaOptions { MaxStepResultBytes = 1024 } });
+
+        Assert.Equal(5, first.DraftChars);
+        Assert.Equal(started.StepsDone, first.StepsDone); // a draft is never a step
+        Assert.Equal(RunEventTypes.StepDelta, Assert.Single(again.Events).Type);
+        Assert.Contains("\"text\":\", world\"", again.Events[0].Data, StringComparison.Ordinal);
+        Assert.Equal(RunDecisionKind.Stale, stale.Kind);
+        Assert.Equal(RunDecisionKind.Done, tooLong.Kind);
+        Assert.Equal(0, Apply(first, RunDecider.Decide(first, Result(0), Planner)).DraftChars);
+    }
+
+    [Fact]
     public void A_run_at_its_step_limit_fails_when_its_agent_wants_another_step_and_still_finishes_when_it_is_done()
     {
         var planner = Planner with { Quotas = new RunQuotaOptions { MaxSteps = 1 } };

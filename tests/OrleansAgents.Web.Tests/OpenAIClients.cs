@@ -16,7 +16,7 @@ internal static class OpenAIClients
     public const string ClinicRequest = """{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","escalation-contacts.md"]}""";
 
     /// <summary>The SDK's Responses client; its own retries off, so a test sees each answer as it is.</summary>
-    public static ResponsesClient Responses(Uri frontEnd, string key) =>
+    public static ResponsesClient ResponsesFor(Uri frontEnd, string key) =>
         new(new ApiKeyCredential(key), new ResponsesClientOptions { Endpoint = new Uri(frontEnd, "/v1"), RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = TimeSpan.FromMinutes(2) });
 
     public static string RunIdOf(string responseId) => responseId["resp_".Length..].Split('~')[0];

@@ -16,7 +16,7 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
 {
     private const string Key = "dev-user-1";
 
-    private ResponsesClient Client => Responses(fixture.BaseAddress, Key);
+    private ResponsesClient Client => ResponsesFor(fixture.BaseAddress, Key);
 
     [Fact]
     public async Task A_background_stream_dropped_mid_text_and_resumed_with_starting_after_gives_exactly_what_a_replay_from_the_start_shows()
@@ -154,7 +154,7 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
         await AssertOpenAIErrorAsync(unauthorized, HttpStatusCode.Unauthorized, null);
 
         var mine = (await Client.CreateResponseAsync(new CreateResponseOptions("bench", [ResponseItem.CreateUserMessageItem("""{"steps":2}""")]) { BackgroundModeEnabled = true })).Value;
-        var theirs = Responses(fixture.BaseAddress, "dev-user-2");
+        var theirs = ResponsesFor(fixture.BaseAddress, "dev-user-2");
         var notFound = await Assert.ThrowsAsync<ClientResultException>(() => theirs.GetResponseAsync(mine.Id));
         Assert.Equal(404, notFound.Status);
         await Assert.ThrowsAsync<ClientResultException>(() => theirs.CancelResponseAsync(mine.Id));

@@ -12,7 +12,7 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
 
     private AgentsCluster Cluster => fixture.Cluster;
 
-    private ResponsesClient Client => Responses(Cluster.FrontEndAddress!, Key);
+    private ResponsesClient Client => ResponsesFor(Cluster.FrontEndAddress!, Key);
 
     [Fact]
     public async Task A_cancel_during_a_streaming_model_call_answers_cancelled_within_a_second_and_nothing_of_that_call_is_recorded()

@@ -269,9 +269,18 @@ public sealed class ChatAgent : IAgent
         return copy;
     }
 
+    /// <summary>
+    /// What a chat agent's runs write to their journal beyond the run's own events: 2 since streamed text is
+    /// committed as drafts (<c>step.delta</c>), which builds before it cannot read. Part of the version, so a deploy
+    /// that changes it gives the agent a new version: placement keeps the new runs off silos of the older build,
+    /// and runs in flight upgrade onto the new one (their journals stay readable by it).
+    /// </summary>
+    private const int JournalFormat = 2;
+
     private static string ComputeVersion(ChatAgentDefinition definition)
     {
         var text = new StringBuilder()
+            .Append("journal:").Append(JournalFormat).Append('\n')
             .Append(definition.Name).Append('\n')
             .Append(definition.Instructions).Append('\n')
             .Append(definition.MaxSteps).Append('\n');

@@ -52,9 +52,7 @@ internal static class RunDecider
             ? RunDecision.Commit(EventDraft.StepRetrying(retry.Step, retry.Attempt, retry.Error, retry.DelayMs))
             : RunDecision.Stale,
         RunCommand.Draft draft => IsPending(state, draft.Step) && !state.IsWaiting && state.DraftFrom == draft.From
-            ? draft.Text.Length > state.DraftChars
-                ? RunDecision.Commit(EventDraft.StepDelta(draft.Step, draft.Text[state.DraftChars..]))
-                : RunDecision.Done
+            ? Draft(state, draft, planner.Quotas)
             : RunDecision.Stale,
         RunCommand.FailStep failStep => IsPending(state, failStep.Step) && !state.IsWaiting
             ? RunDecision.Commit(EventDraft.RunFailed(failStep.Error, failStep.Step, state.StepsDone, state.Usage))
@@ -76,6 +74,24 @@ internal static class RunDecider
                 RunDecision.Commit(EventDraft.InputDecided(answer.Approved, request.Step, answer.Text, answer.Key)),
             null => RunDecision.Refused($"is {state.Status.ToString().ToLowerInvariant()}, not waiting for input"),
         };
+    }
+
+    /// <summary>
+    /// The attempt's text the journal lacks. Drafts stop (the rest comes with the result) where the attempt's text
+    /// would pass what a step result may hold, or the journal what a run may hold: the result's own check decides.
+    /// </summary>
+    private static RunDecision Draft(RunState state, RunCommand.Draft draft, RunQuotaOptions quotas)
+    {
+        if (draft.Text.Length <= state.DraftChars)
+        {
+            return RunDecision.Done;
+        }
+
+        var delta = EventDraft.StepDelta(draft.Step, draft.Text[state.DraftChars..]);
+        return Encoding.UTF8.GetByteCount(draft.Text) > quotas.MaxStepResultBytes
+            || state.JournalBytes + Encoding.UTF8.GetByteCount(delta.Data) > quotas.MaxJournalBytes
+            ? RunDecision.Done
+            : RunDecision.Commit(delta);
     }
 
     private static RunDecision Complete(RunState state, RunCommand.Complete complete, RunPlanner planner)

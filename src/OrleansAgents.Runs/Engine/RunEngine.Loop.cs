@@ -125,7 +125,7 @@ internal sealed partial class RunEngine
                 break;
         }
 
-        var context = new StepContext(_planner.Context(state), plan, text => _drafts.Append(plan.Index, State.DraftFrom, text));
+        var context = new StepContext(_planner.Context(state), plan);
         if (_journal.AuditsExecutions)
         {
             await _journal.AuditExecutionAsync(RunId, plan.Index, _host.Silo);
@@ -139,7 +139,8 @@ internal sealed partial class RunEngine
         span?.SetTag("step.idempotency_key", context.IdempotencyKey);
         var result = await _executor.ExecuteAsync(agent, context, policy, () => State.FailedAttempts,
             (attempt, error, delay) => RecordRetryAsync(plan, attempt, error, delay),
-            () => State.Pending?.Index == plan.Index && !State.IsWaiting && !State.IsTerminal && !_superseded, _stepCancellation.Token);
+            () => State.Pending?.Index == plan.Index && !State.IsWaiting && !State.IsTerminal && !_superseded, _stepCancellation.Token,
+            attempt => attempt with { OnText = _drafts.Begin(plan.Index, State.DraftFrom, State.DraftChars) });
         switch (result)
         {
             case StepResult.Succeeded done:

@@ -19,6 +19,7 @@ internal sealed class StepExecutor(RunOptions options, TimeProvider time, Random
     /// <param name="recordRetry">Commits a failed attempt (attempt number, error, backoff); false: the step is no longer pending here.</param>
     /// <param name="stillPending">Whether the step is still the run's pending step as this activation knows it: checked before every attempt.</param>
     /// <param name="cancellationToken">Cancelled when the run is cancelled or the activation goes away.</param>
+    /// <param name="forAttempt">The context of each attempt (its own text sink), from the step's.</param>
     public async Task<StepResult> ExecuteAsync(
         IAgent agent,
         StepContext context,
@@ -26,7 +27,8 @@ internal sealed class StepExecutor(RunOptions options, TimeProvider time, Random
         Func<int> failedAttempts,
         Func<int, string, TimeSpan, Task<bool>> recordRetry,
         Func<bool> stillPending,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<StepContext, StepContext>? forAttempt = null)
     {
         var pipeline = Build(agent, policy, failedAttempts, recordRetry);
         var started = time.GetTimestamp();
@@ -40,10 +42,10 @@ internal sealed class StepExecutor(RunOptions options, TimeProvider time, Random
             // further attempt starts.
             var output = await pipeline.ExecuteAsync(
                 static async (resilience, state) => state.StillPending()
-                    ? await state.Agent.ExecuteStepAsync(state.Context, resilience.CancellationToken)
+                    ? await state.Agent.ExecuteStepAsync(state.ForAttempt is null ? state.Context : state.ForAttempt(state.Context), resilience.CancellationToken)
                     : throw new StepAbandonedException(),
                 resilience,
-                (Agent: agent, Context: context, StillPending: stillPending));
+                (Agent: agent, Context: context, StillPending: stillPending, ForAttempt: forAttempt));
             return new StepResult.Succeeded(output, time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

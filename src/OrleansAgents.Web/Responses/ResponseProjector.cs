@@ -50,6 +50,9 @@ public sealed class ResponseProjector
     /// <summary>Whether the response's stretch of the journal has ended (a question, or the run's end).</summary>
     public bool Ended { get; private set; }
 
+    /// <summary>Whether it ended asking a person (an <c>mcp_approval_request</c>), not with the run.</summary>
+    public bool EndedWithQuestion { get; private set; }
+
     /// <summary>The seq of the last run event applied.</summary>
     public long LastSeq { get; private set; }
 
@@ -97,6 +100,7 @@ public sealed class ResponseProjector
             case RunEventTypes.InputRequested:
                 CloseOpen("incomplete");
                 ApprovalRequest(e.Seq, data);
+                EndedWithQuestion = true;
                 Finish("completed", e.At);
                 break;
             case RunEventTypes.RunSucceeded:

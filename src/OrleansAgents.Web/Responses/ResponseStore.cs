@@ -22,6 +22,16 @@ public sealed class ResponseStore(RunDataSources sources)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Removes the row of a response whose run was refused (it never existed).</summary>
+    public async Task RemoveUnstartedAsync(string id, string runId, CancellationToken cancellationToken)
+    {
+        await using var command = sources.ForRun(runId).CreateCommand(
+            "DELETE FROM oa_responses WHERE response_id = $1 AND NOT EXISTS (SELECT 1 FROM oa_run_events WHERE run_id = $2)");
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(runId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<ResponseRecord?> GetAsync(string id, string runId, CancellationToken cancellationToken)
     {
         await using var command = sources.ForRun(runId).CreateCommand(

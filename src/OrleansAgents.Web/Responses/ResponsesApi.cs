@@ -20,7 +20,7 @@ namespace OrleansAgents.Web.Responses;
 /// stream read again from any <c>starting_after</c> is exact (<see cref="ResponseProjector"/>). Errors take the
 /// OpenAI shape; once a run is accepted the call never answers 408, 409, 429 or 5xx (SDKs resend those).
 /// </summary>
-public static class ResponsesApi
+public static partial class ResponsesApi
 {
     private const int Page = 1000;
 
@@ -38,7 +38,7 @@ public static class ResponsesApi
 
     private static async Task<IResult> CreateAsync(
         HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, ResponseStore responses, JournalStore journal,
-        RunEventFollower follower, StreamLimiter limiter, IOptions<FrontEndOptions> options)
+        RunEventFollower follower, StreamLimiter limiter, IOptions<FrontEndOptions> options, ILogger<ResponseStore> logger)
     {
         var cancellationToken = context.RequestAborted;
         CreateResponseRequest request;
@@ -58,34 +58,42 @@ public static class ResponsesApi
             return OpenAIErrors.Result(429, "This owner has too many live streams open (OrleansAgents:FrontEnd:MaxStreamsPerOwner); close some first.");
         }
 
-        var streaming = request.Stream;
+        var slot = request.Stream ? new StreamSlot(limiter, owner) : null;
+        if (slot is not null)
+        {
+            context.Response.RegisterForDispose(slot);
+        }
+
+        var (runId, afterSeq) = request.PreviousResponseId is { } previous
+            ? await ContinueAsync(request, previous, user, grains, calls, responses, journal, cancellationToken)
+            : await StartAsync(request, context, user, grains, calls, responses, cancellationToken);
+
+        // Accepted: from here on, the answer is the response as it stands, never an error a client would resend
+        // (the SDKs resend 408, 409, 429 and 5xx with no idempotency key: a second run).
+        var header = new ResponseHeader(ResponseIds.Response(runId, afterSeq), runId, afterSeq, request.Model, request.Background, request.Metadata,
+            DateTimeOffset.UtcNow, request.PreviousResponseId);
         try
         {
-            var (runId, afterSeq) = request.PreviousResponseId is { } previous
-                ? await ContinueAsync(request, previous, user, grains, calls, responses, journal, cancellationToken)
-                : await StartAsync(request, context, user, grains, calls, responses, cancellationToken);
-
-            // Accepted: from here on, the answer is the response as it stands, never an error a client would resend.
-            var header = await HeaderAsync(runId, afterSeq, request.Model, responses, journal, cancellationToken);
+            header = await HeaderAsync(runId, afterSeq, request.Model, responses, journal, cancellationToken);
             if (request.Stream)
             {
-                streaming = false; // the stream releases the limiter when it ends
-                return Stream(header, -1, follower, limiter, owner, cancellationToken);
+                return Stream(header, -1, follower, slot!, cancellationToken);
             }
 
             if (request.Background)
             {
-                return Json((await ProjectAsync(header, journal, cancellationToken))!.Response());
+                return Json((await ProjectAsync(header, journal, cancellationToken) ?? new ResponseProjector(header)).Response());
             }
 
-            return Json(await WaitAsync(header, follower, journal, cancellationToken));
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(options.Value.ResponseWaitLimit);
+            return Json(await WaitAsync(header, follower, wait.Token));
         }
-        finally
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            if (streaming)
-            {
-                limiter.Release(owner);
-            }
+            Log.AnsweredAsItStands(logger, header.Id, ex.Message);
+            slot?.Dispose();
+            return Json(new ResponseProjector(header).Response()); // in_progress: poll it
         }
     }
 
@@ -105,8 +113,19 @@ public static class ResponsesApi
             : $"run-{Guid.CreateVersion7():N}";
 
         // The response's row first: a run that is accepted always has it.
-        await responses.AddAsync(new ResponseRecord(ResponseIds.Response(runId), runId, request.Background, request.Metadata.ToJsonString(), DateTimeOffset.UtcNow, null), cancellationToken);
-        var run = await calls.RunAsync(() => grains.GetGrain<IAgentRunGrain>(runId).StartAsync(new StartRunRequest(request.Model, request.AgentInput!, owner)), cancellationToken);
+        var id = ResponseIds.Response(runId);
+        await responses.AddAsync(new ResponseRecord(id, runId, request.Background, request.Metadata.ToJsonString(), DateTimeOffset.UtcNow, null), cancellationToken);
+        RunSnapshot run;
+        try
+        {
+            run = await calls.RunAsync(() => grains.GetGrain<IAgentRunGrain>(runId).StartAsync(new StartRunRequest(request.Model, request.AgentInput!, owner)), cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidRunRequestException or RunQuotaExceededException)
+        {
+            await responses.RemoveUnstartedAsync(id, runId, CancellationToken.None); // refused: no run will have it
+            throw;
+        }
+
         if (!user.MaySee(run))
         {
             throw new OpenAIErrorException(400, $"Idempotency-Key names a run of another owner.", null, "idempotency_key_in_use");
@@ -131,11 +150,11 @@ public static class ResponsesApi
             throw new OpenAIErrorException(400, $"The previous response's model is '{run.Agent}', not '{request.Model}'.", "model");
         }
 
+        // The request must be the one that ended the previous response.
         var answer = request.Approvals[0];
-        var asked = ResponseIds.TryParseApprovalRequest(answer.RequestId, out var seq) && seq > previousAfter
-            ? await journal.ReadEventsAsync(runId, seq - 1, 1, cancellationToken)
-            : [];
-        if (asked is not [{ Type: RunEventTypes.InputRequested } requested] || requested.Seq != seq)
+        var ended = await ProjectAsync(await HeaderAsync(runId, previousAfter, run.Agent, responses, journal, cancellationToken), journal, cancellationToken);
+        if (!ResponseIds.TryParseApprovalRequest(answer.RequestId, out var seq) || ended is not { Ended: true } || ended.LastSeq != seq
+            || ended.Status != "completed" || !ended.EndedWithQuestion)
         {
             throw new OpenAIErrorException(400, $"Response '{previous}' has no approval request '{answer.RequestId}'.", "input[0].approval_request_id", "invalid_value");
         }
@@ -226,9 +245,14 @@ public static class ResponsesApi
         }
 
         var owner = user.Owner();
-        return limiter.TryAcquire(owner)
-            ? Stream(header, startingAfter, follower, limiter, owner, cancellationToken)
-            : OpenAIErrors.Result(429, "This owner has too many live streams open (OrleansAgents:FrontEnd:MaxStreamsPerOwner); close some first.");
+        if (!limiter.TryAcquire(owner))
+        {
+            return OpenAIErrors.Result(429, "This owner has too many live streams open (FrontEnd:MaxStreamsPerOwner); close some first.");
+        }
+
+        var slot = new StreamSlot(limiter, owner);
+        context.Response.RegisterForDispose(slot);
+        return Stream(header, startingAfter, follower, slot, cancellationToken);
     }
 
     private static async Task<IResult> CancelAsync(
@@ -279,7 +303,7 @@ public static class ResponsesApi
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ServerSentEventsResult<string> Stream(
-        ResponseHeader header, long startingAfter, RunEventFollower follower, StreamLimiter limiter, string owner, CancellationToken requestAborted)
+        ResponseHeader header, long startingAfter, RunEventFollower follower, StreamSlot slot, CancellationToken requestAborted)
     {
         return TypedResults.ServerSentEvents(Items(requestAborted));
 
@@ -315,7 +339,7 @@ public static class ResponsesApi
             }
             finally
             {
-                limiter.Release(owner);
+                slot.Dispose();
             }
         }
     }
@@ -325,7 +349,7 @@ public static class ResponsesApi
         projector.Events.Skip(sent).Where(e => e.SequenceNumber > startingAfter).Select(e => new SseItem<string>(e.Json.ToJsonString(), e.Type));
 
     /// <summary>Follows the response to its end (a question or the run's end); what it stands at if following fails.</summary>
-    private static async Task<JsonObject> WaitAsync(ResponseHeader header, RunEventFollower follower, JournalStore journal, CancellationToken cancellationToken)
+    private static async Task<JsonObject> WaitAsync(ResponseHeader header, RunEventFollower follower, CancellationToken cancellationToken)
     {
         var projector = new ResponseProjector(header);
         try
@@ -339,9 +363,9 @@ public static class ResponsesApi
                 }
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception)
         {
-            // The run goes on; the client polls GET /v1/responses/{id}. Never an error it would resend.
+            // The wait limit, or the journal out of reach: the run goes on; the client polls GET /v1/responses/{id}.
         }
 
         return projector.Response();
@@ -356,9 +380,9 @@ public static class ResponsesApi
         while (!projector.Ended)
         {
             var events = await journal.ReadEventsAsync(header.RunId, after, Page, cancellationToken);
-            if (first && header.AfterSeq > 0 && events is not [{ Type: RunEventTypes.InputRequested }, ..])
+            if (first && header.AfterSeq > 0 && events is not [{ Type: RunEventTypes.InputRequested }, _, ..])
             {
-                return null;
+                return null; // no approval request there, or not answered yet: no response begins there
             }
 
             first = false;
@@ -408,12 +432,14 @@ public static class ResponsesApi
         var id = ResponseIds.Response(runId, afterSeq);
         var record = await responses.GetAsync(id, runId, cancellationToken);
         var metadata = record is null ? new JsonObject() : JsonNode.Parse(record.Metadata) as JsonObject ?? new JsonObject();
-        var createdAt = record?.CreatedAt
-            ?? (await journal.ReadEventsAsync(runId, Math.Max(0, afterSeq - 1), 1, cancellationToken)) switch
-            {
-                [var e] => e.At,
-                _ => DateTimeOffset.UnixEpoch,
-            };
+
+        // Created when its first event was committed (run.started, or the question it answers): from the journal,
+        // so every replay says the same.
+        var createdAt = (await journal.ReadEventsAsync(runId, Math.Max(0, afterSeq - 1), 1, cancellationToken)) switch
+        {
+            [var e] => e.At,
+            _ => record?.CreatedAt ?? DateTimeOffset.UtcNow,
+        };
 
         // Without a row (a run started through /api/runs, or answered there), a response is a background one.
         return new ResponseHeader(id, runId, afterSeq, model, record?.Background ?? true, metadata, createdAt, record?.PreviousResponseId);
@@ -422,4 +448,10 @@ public static class ResponsesApi
     private static OpenAIErrorException NotFound(string id) => new(404, $"Response with id '{id}' not found.", null, "not_found");
 
     private static IResult Json(JsonObject body) => Results.Json(body);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Response {ResponseId} was accepted; answering it as it stands: {Reason}")]
+        public static partial void AnsweredAsItStands(ILogger logger, string responseId, string reason);
+    }
 }
