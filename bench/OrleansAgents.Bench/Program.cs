@@ -7,7 +7,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|C1|E1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|C1|E1|R1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
@@ -44,6 +44,7 @@ foreach (var workload in workloads)
         "D-PG" => await new Drills(harness, harness.Database, settings).PostgresOutageAsync(),
         "D-FRONTEND" => await new Drills(harness, harness.Database, settings).FrontEndKillAsync(),
         "E1" => await EventDeliveryWorkload.RunAsync(settings, settings.Subscribers ?? 1000, settings.Runs ?? 50),
+        "R1" => await ResponsesResumeWorkload.RunAsync(settings, settings.Runs ?? 100),
         "W3" => await harness.RunRecoveryAsync(settings.Runs ?? 100, settings.Steps ?? 30, settings.StepMs ?? 100),
         _ => throw new ArgumentException($"unknown workload {workload}"),
     };

@@ -233,10 +233,14 @@ public static partial class ResponsesApi
         }
 
         var header = await VisibleHeaderAsync(id, user, grains, calls, responses, journal, cancellationToken);
-        var response = await ProjectAsync(header, journal, cancellationToken) ?? throw NotFound(id);
         if (!streaming)
         {
-            return Json(response.Response());
+            return Json((await ProjectAsync(header, journal, cancellationToken) ?? throw NotFound(id)).Response());
+        }
+
+        if (!await ExistsAsync(header, journal, cancellationToken))
+        {
+            throw NotFound(id); // the stream reads the journal itself: only whether the response begins here
         }
 
         if (!header.Background)
@@ -401,6 +405,11 @@ public static partial class ResponsesApi
 
         return projector;
     }
+
+    /// <summary>A response from the start exists with its run; one from an approval request once the request was answered.</summary>
+    private static async Task<bool> ExistsAsync(ResponseHeader header, JournalStore journal, CancellationToken cancellationToken) =>
+        header.AfterSeq == 0
+        || await journal.ReadEventsAsync(header.RunId, header.AfterSeq - 1, 2, cancellationToken) is [{ Type: RunEventTypes.InputRequested }, _];
 
     private static async Task<ResponseHeader> VisibleHeaderAsync(
         string id, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, ResponseStore responses, JournalStore journal, CancellationToken cancellationToken)
