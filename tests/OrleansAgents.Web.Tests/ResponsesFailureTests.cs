@@ -6,9 +6,23 @@ using static OrleansAgents.Web.Tests.OpenAIClients;
 namespace OrleansAgents.Web.Tests;
 
 /// <summary>Background responses while their model call streams: cancelled, and the worker running it SIGKILLed.</summary>
-public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputHelper output) : IClassFixture<SlowModelFixture>
+public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputHelper output) : IClassFixture<SlowModelFixture>, IAsyncLifetime
 {
     private const string Key = "dev-user-1";
+
+    private SiloProcess? _killed;
+
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>A worker a test killed is started again, so the next test has both.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_killed is not null)
+        {
+            _killed.Start();
+            await Cluster.WaitForActiveSilosAsync(Cluster.Silos.Count + 1, TimeSpan.FromSeconds(90));
+        }
+    }
 
     private AgentsCluster Cluster => fixture.Cluster;
 
@@ -58,6 +72,7 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
         var holder = await HolderAsync(RunIdOf(id));
         holder.Kill();
         output.WriteLine($"killed {holder.Name} after seq {first[^1].SequenceNumber}");
+        _killed = holder;
 
         var rest = await ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true, StartingAfter = first[^1].SequenceNumber }));
         var replay = await ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(id) { StreamingEnabled = true }));
@@ -75,6 +90,27 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
         Assert.Equal(string.Concat(await CommittedModelTextsAsync(http, RunIdOf(id))), CompletedText(replay));
         Assert.Contains(await EventsAsync(http, RunIdOf(id)), e => e.GetProperty("type").GetString() == "run.resumed");
+    }
+
+    [Fact]
+    public async Task Through_the_openai_npm_package_a_cancel_cuts_the_streaming_model_call_and_a_stream_resumed_after_a_worker_SIGKILL_is_the_replay()
+    {
+        var (exit, text) = await NodeScript.RunAsync(Cluster.FrontEndAddress!, "failures", async (line, stdin) =>
+        {
+            if (line.StartsWith("KILL ", StringComparison.Ordinal))
+            {
+                var holder = await HolderAsync(line["KILL ".Length..]);
+                holder.Kill();
+                _killed = holder;
+                output.WriteLine($"killed {holder.Name}");
+                await stdin.WriteLineAsync("killed");
+                await stdin.FlushAsync();
+            }
+        });
+        output.WriteLine(text);
+
+        Assert.True(exit == 0, $"node responses.mjs failures exited {exit}:\n{text}");
+        Assert.Contains("openai-node: all checks held", text, StringComparison.Ordinal);
     }
 
     private async Task<SiloProcess> HolderAsync(string runId)

@@ -123,8 +123,51 @@ async function errors() {
   assert.ok(models.includes(model));
 }
 
-const { id, request } = await streamDropResumeReplay();
-await approveThroughPreviousResponse(id, request);
-await cancelTwice();
-await errors();
+/** Cancel while the first model call streams: answered cancelled within a second; nothing of the call recorded. */
+async function cancelDuringModelCall() {
+  const stream = await client.responses.create({ model, input, background: true, stream: true });
+  const seen = await collect(stream, (e) => e.type === 'response.output_text.delta');
+  const id = seen[0].response.id;
+  const started = performance.now();
+  const cancelled = await client.responses.cancel(id);
+  const ms = performance.now() - started;
+  console.log(`cancel answered in ${ms.toFixed(0)} ms`);
+  assert.equal(cancelled.status, 'cancelled');
+  assert.ok(ms < 1000, `cancel took ${ms} ms`);
+  await new Promise((resolve) => setTimeout(resolve, 2500)); // longer than the call had left
+  const res = await fetch(`${base}/api/runs/${runIdOf(id)}/events?limit=1000`, { headers: { authorization: `Bearer ${key}` } });
+  const events = await res.json();
+  assert.ok(!events.some((e) => e.type === 'step.completed'), 'the cut model call was recorded');
+  assert.equal(events.at(-1).type, 'run.cancelled');
+}
+
+/** The worker running the model call is SIGKILLed by the test (stdin handshake); the resumed stream equals the replay. */
+async function killMidStream() {
+  const first = await collect(await client.responses.create({ model, input, background: true, stream: true }),
+    (e) => e.type === 'response.output_text.delta');
+  const id = first[0].response.id;
+  console.log(`KILL ${runIdOf(id)}`);
+  await new Promise((resolve) => process.stdin.once('data', resolve)); // the test kills the worker, then answers
+  const rest = await collect(await client.responses.retrieve(id, { stream: true, starting_after: first.at(-1).sequence_number }));
+  const replay = await collect(await client.responses.retrieve(id, { stream: true }));
+  same([...first, ...rest], replay, 'resumed after the kill vs replayed');
+  assert.deepEqual(replay.map((e) => e.sequence_number), replay.map((_, i) => i));
+  const done = replay.filter((e) => e.type === 'response.output_item.done' && e.item.type === 'message');
+  assert.equal(done[0].item.status, 'incomplete');
+  const completedText = done.filter((e) => e.item.status === 'completed').map((e) => e.item.content[0].text).join('');
+  assert.equal(completedText, (await committedModelTexts(runIdOf(id))).join(''));
+  assert.equal(replay.at(-1).type, 'response.completed');
+}
+
+if (process.argv[2] === 'failures') {
+  await cancelDuringModelCall();
+  await killMidStream();
+  process.stdin.pause();
+} else {
+  const { id, request } = await streamDropResumeReplay();
+  await approveThroughPreviousResponse(id, request);
+  await cancelTwice();
+  await errors();
+}
+
 console.log('openai-node: all checks held');
