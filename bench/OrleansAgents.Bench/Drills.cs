@@ -56,7 +56,8 @@ internal sealed class Drills(Harness harness, NpgsqlDataSource db, BenchSettings
             try
             {
                 using var socket = new ClientWebSocket();
-                var uri = new UriBuilder(settings.FrontEnd) { Scheme = "ws", Path = $"/api/runs/{runId}/ws", Query = $"access_token={settings.ApiKey}&after={last}" }.Uri;
+                socket.Options.SetRequestHeader("Authorization", $"Bearer {settings.ApiKey}");
+                var uri = new UriBuilder(settings.FrontEnd) { Scheme = "ws", Path = $"/api/runs/{runId}/ws", Query = $"after={last}" }.Uri;
                 await socket.ConnectAsync(uri, CancellationToken.None);
                 var buffer = new byte[64 * 1024];
                 while (true)

@@ -57,7 +57,8 @@ internal static class EventDeliveryWorkload
     {
         var latencies = new List<double>();
         using var socket = new ClientWebSocket();
-        var uri = new UriBuilder(settings.FrontEnd) { Scheme = "ws", Path = $"/api/runs/{runId}/ws", Query = $"access_token={settings.ApiKey}" }.Uri;
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {settings.ApiKey}");
+        var uri = new UriBuilder(settings.FrontEnd) { Scheme = "ws", Path = $"/api/runs/{runId}/ws" }.Uri;
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await socket.ConnectAsync(uri, cts.Token);
         onConnected();

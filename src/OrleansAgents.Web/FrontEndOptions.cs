@@ -45,6 +45,16 @@ public sealed class FrontEndOptions
     /// <summary>How long after a run ends its stream PubSub state is removed.</summary>
     public TimeSpan StreamStateGrace { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a stream token (<c>POST /api/runs/{id}/stream-token</c>) opens its run's stream.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StreamTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Where the Data Protection keys that sign stream tokens are kept. Unset: ASP.NET Core's default for the user
+    /// (fine for front ends on one machine); front ends on several machines share a directory here.
+    /// </summary>
+    public string? DataProtectionKeysPath { get; set; }
+
     /// <summary>
     /// How long <c>POST /v1/responses</c> without <c>background</c> waits for the response's end before answering it
     /// as it stands (<c>in_progress</c>; the run goes on, poll it). Below the SDKs' own timeouts (.NET: 100 s), which

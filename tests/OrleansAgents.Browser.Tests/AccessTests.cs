@@ -105,6 +105,25 @@ public sealed class AccessTests(BrowserFixture fixture) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task No_URL_the_page_requests_holds_the_API_key_while_it_follows_a_run_live_and_opens_the_dashboard()
+    {
+        var page = await fixture.NewPageAsync();
+        var urls = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Context.Request += (_, request) => urls.Enqueue(request.Url);
+        var runId = await fixture.StartRunAsync("dev-operator", "bench", """{"steps":40,"stepMs":50}""");
+
+        await page.SignInAsync("dev-operator");
+        await page.OpenRunAsync(runId);
+        await page.WaitForConnectionAsync("ended");
+        var dashboard = await page.RunAndWaitForPopupAsync(() => page.ByTestId("dashboard-link").ClickAsync());
+        await dashboard.WaitForLoadStateAsync(LoadState.NetworkIdle);
+
+        Assert.Contains(urls, u => u.Contains("/events/stream?", StringComparison.Ordinal) && u.Contains("access_token=", StringComparison.Ordinal));
+        Assert.Contains(urls, u => u.Contains("/dashboard/", StringComparison.Ordinal));
+        Assert.DoesNotContain(urls, u => u.Contains("dev-operator", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TheDashboard_IsLinkedAndLoadsForTheOperatorKey_AndIsHiddenAndRefusedForAUserKey()
     {
         var operatorPage = await fixture.NewPageAsync();
@@ -115,12 +134,14 @@ public sealed class AccessTests(BrowserFixture fixture) : IAsyncDisposable
         await userPage.SignInAsync("dev-user-1");
         var userSeesTheLink = await userPage.ByTestId("dashboard-link").IsVisibleAsync();
         var userIsNamed = await userPage.ByTestId("who").TextContentAsync();
-        var refused = await userPage.GotoAsync("/dashboard/?access_token=dev-user-1");
+        var refused = await userPage.GotoAsync("/dashboard/"); // the page set no dashboard cookie for a user key
+        var keyInUrl = await userPage.GotoAsync("/dashboard/?access_token=dev-operator"); // nor does a key in a URL open it
 
         Assert.StartsWith(fixture.BaseAddress + "dashboard/", dashboard.Url, StringComparison.Ordinal);
         Assert.Contains("Orleans", await dashboard.ContentAsync(), StringComparison.OrdinalIgnoreCase);
         Assert.True(await dashboard.Locator("body *").CountAsync() > 5, "the dashboard rendered");
-        Assert.Equal((int)HttpStatusCode.Forbidden, refused!.Status);
+        Assert.Equal((int)HttpStatusCode.Unauthorized, refused!.Status);
+        Assert.Equal((int)HttpStatusCode.Unauthorized, keyInUrl!.Status);
         Assert.False(userSeesTheLink, "a user key is offered no dashboard link");
         Assert.Equal("user-1", userIsNamed);
     }

@@ -52,10 +52,15 @@ public static class EventClients
 
     /// <summary>Reads a WebSocket; stops after <paramref name="take"/> events (closing from the client) or when the server closes.</summary>
     public static async Task<(List<ReceivedEvent> Events, bool ServerClosed)> ReadWebSocketAsync(
-        Uri baseAddress, string pathAndQuery, int take = int.MaxValue, TimeSpan? timeout = null, string? origin = null)
+        Uri baseAddress, string pathAndQuery, int take = int.MaxValue, TimeSpan? timeout = null, string? origin = null, string? key = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         using var socket = new ClientWebSocket();
+        if (key is not null)
+        {
+            socket.Options.SetRequestHeader("Authorization", $"Bearer {key}");
+        }
+
         if (origin is not null)
         {
             socket.Options.SetRequestHeader("Origin", origin);

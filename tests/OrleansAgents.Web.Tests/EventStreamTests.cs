@@ -36,9 +36,9 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
         var id = NewId();
         await StartAsync(http, id, steps: 15, stepMs: 100);
 
-        var (first, _) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", take: 5);
-        var (second, _) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1&after={first[^1].Seq}", take: 7);
-        var (rest, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1&after={second[^1].Seq}");
+        var (first, _) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws", key: "dev-user-1", take: 5);
+        var (second, _) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?after={first[^1].Seq}", key: "dev-user-1", take: 7);
+        var (rest, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?after={second[^1].Seq}", key: "dev-user-1");
 
         Assert.True(closed);
         EventClients.AssertCompleteSequence([.. first, .. second, .. rest]);
@@ -54,7 +54,7 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
 
         var sse = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=0", timeout: TimeSpan.FromSeconds(20));
         var sseTail = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=5", timeout: TimeSpan.FromSeconds(20));
-        var (ws, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", timeout: TimeSpan.FromSeconds(20));
+        var (ws, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws", key: "dev-user-1", timeout: TimeSpan.FromSeconds(20));
 
         // A client that already has the terminal event (seq 10) gets an empty stream that ends at once.
         var beyond = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=10", timeout: TimeSpan.FromSeconds(10));
@@ -126,7 +126,7 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
             await Task.Delay(i % 7 * 50);
             if (i % 2 == 0)
             {
-                var (events, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", timeout: TimeSpan.FromSeconds(90));
+                var (events, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws", key: "dev-user-1", timeout: TimeSpan.FromSeconds(90));
                 Assert.True(closed);
                 return events;
             }

@@ -106,7 +106,8 @@ public sealed class FailureStreamTests(ITestOutputHelper output) : IAsyncLifetim
             try
             {
                 using var socket = new ClientWebSocket();
-                var uri = new UriBuilder(Cluster.FrontEndAddress!) { Scheme = "ws", Path = $"/api/runs/{id}/ws", Query = $"access_token=dev-user-1&after={after}" }.Uri;
+                socket.Options.SetRequestHeader("Authorization", "Bearer dev-user-1");
+                var uri = new UriBuilder(Cluster.FrontEndAddress!) { Scheme = "ws", Path = $"/api/runs/{id}/ws", Query = $"after={after}" }.Uri;
                 await socket.ConnectAsync(uri, CancellationToken.None);
                 while (await EventClients.ReceiveTextAsync(socket, CancellationToken.None) is { } text)
                 {

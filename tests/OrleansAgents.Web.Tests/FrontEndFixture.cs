@@ -13,6 +13,7 @@ public sealed class FrontEndFixture : IAsyncLifetime
     public const string AllowedOrigin = "http://allowed.example";
     public const int MaxInputBytes = 4096;
     public const int RunsPerMinute = 100;
+    public static readonly TimeSpan StreamTokenLifetime = TimeSpan.FromSeconds(4);
 
     private AgentsCluster? _cluster;
 
@@ -30,6 +31,7 @@ public sealed class FrontEndFixture : IAsyncLifetime
             ["FrontEnd__MaxStreamsPerOwner"] = "1000",
             ["FrontEnd__HousekeepingPeriod"] = "00:00:01",
             ["FrontEnd__StreamStateGrace"] = "00:00:00",
+            ["FrontEnd__StreamTokenLifetime"] = StreamTokenLifetime.ToString(),
         });
     }
 

@@ -260,7 +260,7 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, cancel.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, input.StatusCode);
         Assert.DoesNotContain(list!.RootElement.GetProperty("items").EnumerateArray(), r => r.GetProperty("runId").GetString() == id);
-        var socket = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-2"));
+        var socket = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws", key: "dev-user-2"));
         Assert.Contains("404", socket?.Message ?? "", StringComparison.Ordinal);
         var anonymousSocket = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{id}/ws"));
         Assert.Contains("401", anonymousSocket?.Message ?? "", StringComparison.Ordinal);
@@ -340,9 +340,9 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
         await StartAsync(http, id, steps: 1, stepMs: 0);
 
         var refused = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(
-            fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", origin: "http://evil.example"));
+            fixture.BaseAddress, $"/api/runs/{id}/ws", key: "dev-user-1", origin: "http://evil.example"));
         var (events, closed) = await EventClients.ReadWebSocketAsync(
-            fixture.BaseAddress, $"/api/runs/{id}/ws?access_token=dev-user-1", origin: FrontEndFixture.AllowedOrigin);
+            fixture.BaseAddress, $"/api/runs/{id}/ws", key: "dev-user-1", origin: FrontEndFixture.AllowedOrigin);
 
         Assert.Contains("403", refused?.Message ?? "", StringComparison.Ordinal);
         Assert.True(closed);
@@ -357,7 +357,14 @@ public sealed class RunsApiTests(FrontEndFixture fixture)
         using var user = fixture.Client("dev-user-1");
         using var anonymous = fixture.Client(null);
 
-        using var page = await operatorBrowser.GetAsync("/dashboard/?access_token=dev-operator");
+        // The page sets the dashboard's cookie with a call that carries the key in its header; no key in a URL.
+        using var session = new HttpRequestMessage(HttpMethod.Post, "/api/dashboard/session");
+        session.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dev-operator");
+        using var sessionSet = await operatorBrowser.SendAsync(session);
+        Assert.Equal(HttpStatusCode.NoContent, sessionSet.StatusCode);
+        using var userSession = await user.PostAsync("/api/dashboard/session", null);
+        Assert.Equal(HttpStatusCode.Forbidden, userSession.StatusCode);
+        using var page = await operatorBrowser.GetAsync("/dashboard/");
         var html = await page.Content.ReadAsStringAsync();
         // The page's own API calls carry no key: the cookie set on the first load authorises them.
         using var api = await operatorBrowser.GetAsync("/dashboard/index.min.js");

@@ -10,6 +10,18 @@ public static class CallerApi
     {
         app.MapGet("/api/me", (ClaimsPrincipal user) => Results.Ok(new CallerInfo(user.Owner(), user.IsOperator())))
             .RequireAuthorization().WithTags("Caller").WithSummary("The owner the key maps to, and whether it is an operator");
+
+        // The dashboard is a page that calls its own API: an operator's key goes into a cookie scoped to it, sent by
+        // this call's header, never in a URL.
+        app.MapPost("/api/dashboard/session", (HttpContext context) =>
+        {
+            var key = context.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
+            context.Response.Cookies.Append(ApiKeyAuthenticationHandler.DashboardCookie, key, new CookieOptions
+            {
+                HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/dashboard", Secure = context.Request.IsHttps,
+            });
+            return Results.NoContent();
+        }).RequireAuthorization("operator").WithTags("Caller").WithSummary("Lets an operator's browser open /dashboard (a cookie scoped to it)");
         return app;
     }
 }

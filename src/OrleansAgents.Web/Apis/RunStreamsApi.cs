@@ -19,7 +19,22 @@ public static class RunStreamsApi
             .WithSummary("Server-Sent Events: the record after ?after= or Last-Event-ID, then live, until the run ends");
         app.MapGet("/api/runs/{id}/ws", WebSocketAsync).RequireAuthorization().WithTags("Runs")
             .WithSummary("WebSocket: one JSON event per message, same rules as the SSE stream");
+        app.MapPost("/api/runs/{id}/stream-token", TokenAsync).RequireAuthorization().WithTags("Runs")
+            .WithSummary("A short-lived token that opens this run's event stream (SSE, WebSocket) as ?access_token=, for browsers");
         return app;
+    }
+
+    private static async Task<IResult> TokenAsync(string id, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, StreamTokens tokens)
+    {
+        if (!user.HasKey())
+        {
+            return RunsApi.Problem(403, "Forbidden", "A stream token opens a stream; it cannot issue tokens.");
+        }
+
+        var run = await RunsApi.GetVisibleAsync(grains, calls, id, user, context.RequestAborted);
+        var (token, expiresAt) = tokens.Issue(run.RunId, run.Owner);
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Ok(new StreamToken(token, run.RunId, expiresAt));
     }
 
     private static async Task<IResult> StreamAsync(

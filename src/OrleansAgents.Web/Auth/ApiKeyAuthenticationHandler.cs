@@ -6,22 +6,32 @@ using Microsoft.Extensions.Options;
 namespace OrleansAgents.Web.Auth;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c>, and <c>?access_token=&lt;key&gt;</c> on the streaming
-/// endpoints (browsers cannot set headers on EventSource and WebSocket).
+/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c>; on the streaming endpoints (browsers cannot set headers on
+/// EventSource and WebSocket) a run's stream token as <c>?access_token=</c> (<see cref="StreamTokens"/>), never an
+/// API key: keys in URLs end up in logs and browser history. The dashboard reads its cookie
+/// (<c>POST /api/dashboard/session</c>).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     IOptionsMonitor<ApiKeyOptions> keys,
+    StreamTokens tokens,
     ILoggerFactory logger,
     UrlEncoder encoder) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string OperatorRole = "operator";
     public const string OwnerClaim = "owner";
-    private const string DashboardCookie = "oa_dashboard_key";
+    public const string StreamRunClaim = "stream_run";
+    public const string DashboardCookie = "oa_dashboard_key";
+    private const string RefusedKey = "oa.auth.refused";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        if (IsStreaming() && Request.Query.TryGetValue("access_token", out var query) && Request.Headers.Authorization.Count == 0)
+        {
+            return Task.FromResult(ReadStreamToken(query.ToString()));
+        }
+
         var presented = ReadKey();
         if (presented is null)
         {
@@ -38,15 +48,6 @@ public sealed class ApiKeyAuthenticationHandler(
         if (string.Equals(match.Role, OperatorRole, StringComparison.OrdinalIgnoreCase))
         {
             claims.Add(new Claim(ClaimTypes.Role, OperatorRole));
-        }
-
-        // The dashboard is a page that calls its own API: keep the key in a cookie scoped to it.
-        if (Request.Path.StartsWithSegments("/dashboard") && Request.Query.ContainsKey("access_token"))
-        {
-            Response.Cookies.Append(DashboardCookie, presented, new CookieOptions
-            {
-                HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/dashboard", Secure = Request.IsHttps,
-            });
         }
 
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -66,8 +67,32 @@ public sealed class ApiKeyAuthenticationHandler(
         await Results.Problem(
             statusCode: StatusCodes.Status401Unauthorized,
             title: "Unauthorized",
-            detail: "Send a valid API key as 'Authorization: Bearer <key>' (or ?access_token=<key> on streaming endpoints).")
+            detail: Context.Items[RefusedKey] as string
+                ?? "Send a valid API key as 'Authorization: Bearer <key>' (streams also take a run's stream token as ?access_token=).")
             .ExecuteAsync(Context);
+    }
+
+    /// <summary>A run's stream token: the principal of its owner, for that run's stream only.</summary>
+    private AuthenticateResult ReadStreamToken(string token)
+    {
+        if (tokens.TryRead(token, out var runId, out var owner))
+        {
+            var identity = new ClaimsIdentity([new(OwnerClaim, owner), new(ClaimTypes.Name, owner), new(StreamRunClaim, runId)], SchemeName);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        }
+
+        var why = keys.CurrentValue.Keys.Any(k => k.Key.Length > 0 && FixedTimeEquals(k.Key, token))
+            ? "API keys are not accepted in URLs (they end up in logs and browser history). Send the key as 'Authorization: Bearer <key>', or get a stream token with POST /api/runs/{id}/stream-token and pass that as ?access_token=."
+            : "The stream token is not valid or has expired: get a new one with POST /api/runs/{id}/stream-token.";
+        Context.Items[RefusedKey] = why;
+        return AuthenticateResult.Fail(why);
+    }
+
+    private bool IsStreaming()
+    {
+        var path = Request.Path.Value ?? "";
+        return path.StartsWith("/api/runs/", StringComparison.Ordinal)
+            && (path.EndsWith("/events/stream", StringComparison.Ordinal) || path.EndsWith("/ws", StringComparison.Ordinal));
     }
 
     private string? ReadKey()
@@ -78,15 +103,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return header["Bearer ".Length..].Trim();
         }
 
-        var path = Request.Path.Value ?? "";
-        var dashboard = Request.Path.StartsWithSegments("/dashboard");
-        var streaming = path.EndsWith("/events/stream", StringComparison.Ordinal) || path.EndsWith("/ws", StringComparison.Ordinal) || dashboard;
-        if (streaming && Request.Query.TryGetValue("access_token", out var token))
-        {
-            return token.ToString();
-        }
-
-        return dashboard && Request.Cookies.TryGetValue(DashboardCookie, out var cookie) ? cookie : null;
+        return Request.Path.StartsWithSegments("/dashboard") && Request.Cookies.TryGetValue(DashboardCookie, out var cookie) ? cookie : null;
     }
 
     private static bool FixedTimeEquals(string a, string b) =>

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -77,6 +79,14 @@ public static class FrontEndExtensions
         services.AddSingleton<ClusterCalls>();
         services.AddSingleton<StreamLimiter>();
         services.AddSingleton<ResponseStore>();
+        services.AddSingleton<StreamTokens>();
+        services.TryAddSingleton(TimeProvider.System);
+        var protection = services.AddDataProtection().SetApplicationName("OrleansAgents");
+        if (builder.Configuration[$"{FrontEndOptions.SectionName}:{nameof(FrontEndOptions.DataProtectionKeysPath)}"] is { Length: > 0 } keys)
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
+
         services.AddHostedService<HousekeepingService>();
         return builder;
     }

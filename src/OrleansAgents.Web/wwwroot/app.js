@@ -206,7 +206,12 @@ byTestId('signin-form').addEventListener('submit', async (event) => {
 /** Shows who is signed in; the dashboard link only for operators (the server refuses everyone else). */
 function showCaller(caller) {
   byTestId('who').textContent = caller?.owner ?? '';
-  byTestId('dashboard-link').hidden = !caller?.operator;
+  byTestId('dashboard-link').hidden = true;
+  // The dashboard gets the operator's key as a cookie scoped to it, set by a call with the key in its header:
+  // the link shows once it is set.
+  if (caller?.operator) {
+    api('/api/dashboard/session', { method: 'POST' }).then(() => { byTestId('dashboard-link').hidden = false; }, () => {});
+  }
 }
 
 async function loadCaller() {
@@ -226,10 +231,6 @@ function signOut({ keepMessage = false } = {}) {
 
 byTestId('sign-out').addEventListener('click', () => signOut());
 
-byTestId('dashboard-link').addEventListener('click', (event) => {
-  // The dashboard takes the key once in the URL and keeps it in its own cookie.
-  event.currentTarget.href = `/dashboard/?access_token=${encodeURIComponent(session.key ?? '')}`;
-});
 
 // ---------------------------------------------------------------------------------------------
 // Starting a run.
@@ -454,10 +455,19 @@ async function catchUp(state) {
   }
 }
 
-function connect(state) {
+async function connect(state) {
+  if (state.closed || state.terminal) return;
+  // EventSource cannot send headers: a short-lived token for this run's stream, never the API key, goes in the URL.
+  let token;
+  try {
+    token = (await api(`/api/runs/${encodeURIComponent(state.runId)}/stream-token`, { method: 'POST' })).token;
+  } catch {
+    reconnect(state, state.retryDelay);
+    return;
+  }
   if (state.closed || state.terminal) return;
   const url = `/api/runs/${encodeURIComponent(state.runId)}/events/stream`
-    + `?after=${state.lastSeq}&access_token=${encodeURIComponent(session.key ?? '')}`;
+    + `?after=${state.lastSeq}&access_token=${encodeURIComponent(token)}`;
   const source = new EventSource(url);
   state.source = source;
   setConnection(state.lastSeq > 0 || state.reconnecting ? 'reconnecting' : 'connecting');
