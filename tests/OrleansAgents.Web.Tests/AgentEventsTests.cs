@@ -24,29 +24,14 @@ public sealed class AgentEventsTests(FrontEndFixture fixture)
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/runs/{id}/events/stream");
         request.Headers.Accept.ParseAdd("text/event-stream");
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token), Encoding.UTF8);
         var received = new List<(string? Id, JsonElement Event)>();
-        string? eventId = null;
-        string? data = null;
-        while (await reader.ReadLineAsync(cts.Token) is { } line)
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync(cts.Token)).EnumerateAsync(cts.Token))
         {
-            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            using var doc = JsonDocument.Parse(item.Data);
+            received.Add((item.EventId, doc.RootElement.Clone()));
+            if (doc.RootElement.GetProperty("type").GetString() == "input.requested")
             {
-                eventId = line[4..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line[6..];
-            }
-            else if (line.Length == 0 && data is not null)
-            {
-                using var doc = JsonDocument.Parse(data);
-                received.Add((eventId, doc.RootElement.Clone()));
-                eventId = data = null;
-                if (doc.RootElement.GetProperty("type").GetString() == "input.requested")
-                {
-                    break;
-                }
+                break;
             }
         }
 

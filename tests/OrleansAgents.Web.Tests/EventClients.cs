@@ -24,26 +24,15 @@ public static class EventClients
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
         response.EnsureSuccessStatusCode();
         await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
         var events = new List<ReceivedEvent>();
-        string? id = null;
-        string? data = null;
-        while (events.Count < take && await reader.ReadLineAsync(cts.Token) is { } line)
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cts.Token))
         {
-            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            var e = Parse(item.Data);
+            Assert.Equal(item.EventId, e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            events.Add(e);
+            if (events.Count == take)
             {
-                id = line[4..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line[6..];
-            }
-            else if (line.Length == 0 && data is not null)
-            {
-                var e = Parse(data);
-                Assert.Equal(id, e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                events.Add(e);
-                id = data = null;
+                break;
             }
         }
 

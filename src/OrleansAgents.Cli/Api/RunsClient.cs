@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -96,38 +97,11 @@ public sealed class RunsClient : IDisposable
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json"));
         using var response = await SendForHeadersAsync(request, cancellationToken);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var data = new StringBuilder();
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+
+        // The id and event fields carry nothing the event's JSON does not.
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cancellationToken))
         {
-            if (line.Length == 0)
-            {
-                if (data.Length > 0)
-                {
-                    yield return data.ToString();
-                    data.Clear();
-                }
-
-                continue;
-            }
-
-            if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                var value = line.AsSpan(5);
-                if (value.StartsWith(" "))
-                {
-                    value = value[1..];
-                }
-
-                if (data.Length > 0)
-                {
-                    data.Append('\n');
-                }
-
-                data.Append(value);
-            }
-
-            // "id:", "event:", "retry:" and ":" comments carry nothing the event's JSON does not.
+            yield return item.Data;
         }
     }
 

@@ -87,17 +87,14 @@ public sealed class RunQueries(RunDataSources sources)
     }
 
     public static string EncodeCursor((DateTime CreatedAt, string RunId) key) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{key.CreatedAt.Ticks.ToString(CultureInfo.InvariantCulture)}|{key.RunId}"))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{key.CreatedAt.Ticks.ToString(CultureInfo.InvariantCulture)}|{key.RunId}"));
 
     public static bool TryDecodeCursor(string text, out (DateTime CreatedAt, string RunId) key)
     {
         key = default;
         try
         {
-            var padded = text.Replace('-', '+').Replace('_', '/');
-            padded += new string('=', (4 - (padded.Length % 4)) % 4);
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
+            var parts = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(text)).Split('|', 2);
             if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
                 && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks)
             {
