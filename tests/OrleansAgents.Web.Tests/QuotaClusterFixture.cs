@@ -2,13 +2,14 @@ using OrleansAgents.Testing;
 
 namespace OrleansAgents.Web.Tests;
 
-/// <summary>A cluster of its own (PostgreSQL, one worker, a front end) with run quotas low enough for tests to reach.</summary>
+/// <summary>A cluster of its own (PostgreSQL, one worker, a front end) with run and stream quotas low enough for tests to reach.</summary>
 public sealed class QuotaClusterFixture : IAsyncLifetime
 {
     public const int MaxStepResultBytes = 16_384;
     public const int MaxJournalBytes = 81_920;
     public const int MaxSteps = 8;
     public const int MaxUnfinishedRunsPerOwner = 3;
+    public const int MaxStreamsPerOwner = 2;
 
     private AgentsCluster? _cluster;
 
@@ -23,6 +24,7 @@ public sealed class QuotaClusterFixture : IAsyncLifetime
             ["OrleansAgents__Runs__Quotas__MaxJournalBytes"] = Text(MaxJournalBytes),
             ["OrleansAgents__Runs__Quotas__MaxSteps"] = Text(MaxSteps),
             ["OrleansAgents__Runs__Quotas__MaxUnfinishedRunsPerOwner"] = Text(MaxUnfinishedRunsPerOwner),
+            ["FrontEnd__MaxStreamsPerOwner"] = Text(MaxStreamsPerOwner),
         });
     }
 

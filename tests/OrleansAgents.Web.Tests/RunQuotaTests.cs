@@ -172,4 +172,49 @@ public sealed class RunQuotaTests(QuotaClusterFixture fixture) : IClassFixture<Q
 
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
     }
+
+    [Fact]
+    public async Task An_owner_at_its_limit_of_open_streams_gets_429_naming_it_and_a_slot_comes_back_when_a_stream_closes()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        (await http.PostAsync("/api/runs", Json($$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":8,"stepMs":2000}}"""))).EnsureSuccessStatusCode();
+
+        async Task<HttpResponseMessage> OpenAsync(HttpClient client, string path) =>
+            await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead);
+
+        var open = new List<HttpResponseMessage>();
+        for (var i = 0; i < QuotaClusterFixture.MaxStreamsPerOwner; i++)
+        {
+            open.Add(await OpenAsync(http, $"/api/runs/{id}/events/stream"));
+        }
+
+        using var refused = await OpenAsync(http, $"/api/runs/{id}/events/stream");
+        using var refusedV1 = await OpenAsync(http, $"/v1/responses/resp_{id}?stream=true");
+        using var otherOwner = fixture.Client("dev-user-2");
+        using var theirs = await OpenAsync(otherOwner, $"/api/runs/{id}/events/stream"); // another owner: not their run, not their limit
+
+        Assert.All(open, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Contains("FrontEnd:MaxStreamsPerOwner", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refusedV1.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, theirs.StatusCode);
+
+        open[0].Dispose(); // the client goes away: its slot is released when the server sees it
+        HttpStatusCode again = 0;
+        for (var i = 0; i < 100 && again != HttpStatusCode.OK; i++)
+        {
+            await Task.Delay(100);
+            using var retry = await OpenAsync(http, $"/api/runs/{id}/events/stream");
+            again = retry.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, again);
+        foreach (var r in open)
+        {
+            r.Dispose();
+        }
+
+        await http.PostAsync($"/api/runs/{id}/cancel", null);
+    }
 }

@@ -48,11 +48,13 @@ public static class RunStreamsApi
         }
 
         await RunsApi.GetVisibleAsync(grains, calls, id, user, context.RequestAborted);
-        var owner = user.Owner();
-        if (!limiter.TryAcquire(owner))
+        var slot = limiter.TryAcquire(user.Owner());
+        if (slot is null)
         {
-            return RunsApi.Problem(429, "Too many streams", "This owner has too many live streams open; close some first.");
+            return RunsApi.Problem(429, "Too many streams", "This owner has too many live streams open (FrontEnd:MaxStreamsPerOwner); close some first.");
         }
+
+        context.Response.RegisterForDispose(slot); // released once, also when the stream never starts
 
         return TypedResults.ServerSentEvents(Items(context.RequestAborted));
 
@@ -67,7 +69,7 @@ public static class RunStreamsApi
             }
             finally
             {
-                limiter.Release(owner);
+                slot.Dispose();
             }
         }
     }
@@ -97,36 +99,29 @@ public static class RunStreamsApi
         }
 
         await RunsApi.GetVisibleAsync(grains, calls, id, user, context.RequestAborted);
-        var owner = user.Owner();
-        if (!limiter.TryAcquire(owner))
+        using var slot = limiter.TryAcquire(user.Owner());
+        if (slot is null)
         {
-            await RunsApi.Problem(429, "Too many streams", "This owner has too many live streams open; close some first.").ExecuteAsync(context);
+            await RunsApi.Problem(429, "Too many streams", "This owner has too many live streams open (FrontEnd:MaxStreamsPerOwner); close some first.").ExecuteAsync(context);
             return;
         }
 
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var receiving = WatchForCloseAsync(socket, closed);
         try
         {
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            var receiving = WatchForCloseAsync(socket, closed);
-            try
+            await foreach (var e in follower.FollowAsync(id, afterSeq, closed.Token))
             {
-                await foreach (var e in follower.FollowAsync(id, afterSeq, closed.Token))
-                {
-                    await socket.SendAsync(RunJson.EventUtf8(e), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
-                }
+                await socket.SendAsync(RunJson.EventUtf8(e), WebSocketMessageType.Text, endOfMessage: true, closed.Token);
+            }
 
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "run finished", closed.Token);
-                await receiving.WaitAsync(TimeSpan.FromSeconds(5), context.RequestAborted);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or TimeoutException)
-            {
-                // The client left; nothing to clean up beyond the subscription the follower released.
-            }
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "run finished", closed.Token);
+            await receiving.WaitAsync(TimeSpan.FromSeconds(5), context.RequestAborted);
         }
-        finally
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException or TimeoutException)
         {
-            limiter.Release(owner);
+            // The client left; nothing to clean up beyond the subscription the follower released.
         }
     }
 

@@ -1,30 +1,29 @@
-using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace OrleansAgents.Web.Infrastructure;
 
-/// <summary>Counts the live streams each owner holds open on this front end.</summary>
-public sealed class StreamLimiter(IOptions<FrontEndOptions> options)
+/// <summary>
+/// The live streams each owner may hold open on this front end (<c>FrontEnd:MaxStreamsPerOwner</c>): ASP.NET Core
+/// rate limiting's concurrency limiter, partitioned by owner, no queue. Idle partitions are dropped by the limiter.
+/// </summary>
+public sealed class StreamLimiter(IOptions<FrontEndOptions> options) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, int> _open = new(StringComparer.Ordinal);
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(owner =>
+        RateLimitPartition.GetConcurrencyLimiter(owner, _ => new ConcurrencyLimiterOptions { PermitLimit = options.Value.MaxStreamsPerOwner, QueueLimit = 0 }));
 
-    /// <summary>Takes a slot, or returns false when the owner is at the limit.</summary>
-    public bool TryAcquire(string owner)
+    /// <summary>A slot for one stream (dispose it when the stream ends), or null when the owner is at the limit.</summary>
+    public RateLimitLease? TryAcquire(string owner)
     {
-        while (true)
+        var lease = _limiter.AttemptAcquire(owner);
+        if (lease.IsAcquired)
         {
-            var current = _open.GetOrAdd(owner, 0);
-            if (current >= options.Value.MaxStreamsPerOwner)
-            {
-                return false;
-            }
-
-            if (_open.TryUpdate(owner, current + 1, current))
-            {
-                return true;
-            }
+            return lease;
         }
+
+        lease.Dispose();
+        return null;
     }
 
-    public void Release(string owner) => _open.AddOrUpdate(owner, 0, (_, n) => Math.Max(0, n - 1));
+    public void Dispose() => _limiter.Dispose();
 }

@@ -52,15 +52,15 @@ public static partial class ResponsesApi
             return OpenAIErrors.Result(400, "The request body is not valid JSON.", null, "invalid_json");
         }
 
-        var owner = user.Owner();
-        if (request.Stream && !limiter.TryAcquire(owner))
+        StreamSlot? slot = null;
+        if (request.Stream)
         {
-            return OpenAIErrors.Result(429, "This owner has too many live streams open (OrleansAgents:FrontEnd:MaxStreamsPerOwner); close some first.");
-        }
+            if (limiter.TryAcquire(user.Owner()) is not { } lease)
+            {
+                return OpenAIErrors.Result(429, "This owner has too many live streams open (FrontEnd:MaxStreamsPerOwner); close some first.");
+            }
 
-        var slot = request.Stream ? new StreamSlot(limiter, owner) : null;
-        if (slot is not null)
-        {
+            slot = new StreamSlot(lease);
             context.Response.RegisterForDispose(slot);
         }
 
@@ -248,13 +248,12 @@ public static partial class ResponsesApi
             throw new OpenAIErrorException(400, "Only responses created with 'background': true can be streamed again.", "stream");
         }
 
-        var owner = user.Owner();
-        if (!limiter.TryAcquire(owner))
+        if (limiter.TryAcquire(user.Owner()) is not { } lease)
         {
             return OpenAIErrors.Result(429, "This owner has too many live streams open (FrontEnd:MaxStreamsPerOwner); close some first.");
         }
 
-        var slot = new StreamSlot(limiter, owner);
+        var slot = new StreamSlot(lease);
         context.Response.RegisterForDispose(slot);
         return Stream(header, startingAfter, follower, slot, cancellationToken);
     }

@@ -1,12 +1,12 @@
-using OrleansAgents.Web.Infrastructure;
+using System.Threading.RateLimiting;
 
 namespace OrleansAgents.Web.Responses;
 
 /// <summary>
-/// One owner's stream slot (<see cref="StreamLimiter"/>), released exactly once: by the stream when it ends, or with
-/// the request (registered for dispose) when the stream never started.
+/// One owner's stream slot (<see cref="Infrastructure.StreamLimiter"/>), released exactly once: by the stream when it
+/// ends, or with the request (registered for dispose) when the stream never started.
 /// </summary>
-public sealed class StreamSlot(StreamLimiter limiter, string owner) : IDisposable
+public sealed class StreamSlot(RateLimitLease lease) : IDisposable
 {
     private int _released;
 
@@ -14,7 +14,7 @@ public sealed class StreamSlot(StreamLimiter limiter, string owner) : IDisposabl
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
-            limiter.Release(owner);
+            lease.Dispose();
         }
     }
 }
