@@ -59,7 +59,7 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
                 {
                     if (checksum != migration.Checksum)
                     {
-                        LogChecksumMismatch(logger, migration.Version, migration.Name);
+                        Log.ChecksumMismatch(logger, migration.Version, migration.Name);
                     }
 
                     continue;
@@ -82,7 +82,7 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
 
                 await transaction.CommitAsync(cancellationToken);
                 applied.Add(migration.Version);
-                LogApplied(logger, migration.Version, migration.Name);
+                Log.Applied(logger, migration.Version, migration.Name);
             }
         }
         finally
@@ -126,12 +126,6 @@ public sealed partial class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
         return migrations;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Applied schema version {Version} ({Name})")]
-    private static partial void LogApplied(ILogger logger, int version, string name);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Schema version {Version} ({Name}) was applied from a different text; it is not re-applied")]
-    private static partial void LogChecksumMismatch(ILogger logger, int version, string name);
 }
 
 /// <summary>One schema version.</summary>

@@ -105,7 +105,7 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
         }
         catch (Exception ex)
         {
-            LogWatchFailed(_logger, runId, ex.Message);
+            Log.WatchFailed(_logger, runId, ex.Message);
         }
     }
 
@@ -145,15 +145,6 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} live subscription failed; followers read the journal instead: {Reason}")]
-    private static partial void LogSubscribeFailed(ILogger logger, string runId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} watch renewal failed (followers read the journal meanwhile): {Reason}")]
-    private static partial void LogWatchFailed(ILogger logger, string runId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId} live unsubscribe failed: {Reason}")]
-    private static partial void LogUnsubscribeFailed(ILogger logger, string runId, string reason);
-
     internal sealed class Feed(RunEventHub hub, string runId)
     {
         private StreamSubscriptionHandle<RunEventBatch>? _handle;
@@ -182,7 +173,7 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
             catch (Exception ex)
             {
                 // Live delivery is an optimisation: followers fall back to reading the journal.
-                LogSubscribeFailed(hub._logger, RunId, ex.Message);
+                Log.SubscribeFailed(hub._logger, RunId, ex.Message);
             }
         }
 
@@ -209,7 +200,7 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
             }
             catch (Exception ex)
             {
-                LogUnsubscribeFailed(hub._logger, RunId, ex.Message);
+                Log.UnsubscribeFailed(hub._logger, RunId, ex.Message);
             }
         }
     }

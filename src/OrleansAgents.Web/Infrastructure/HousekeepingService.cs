@@ -21,7 +21,7 @@ public sealed partial class HousekeepingService(RunDataSources sources, IOptions
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
-                LogFailed(logger, ex.Message);
+                Log.HousekeepingFailed(logger, ex.Message);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -33,7 +33,7 @@ public sealed partial class HousekeepingService(RunDataSources sources, IOptions
         var removed = sources.IsSharded ? await CleanShardedAsync(prefix, cancellationToken) : await CleanTogetherAsync(prefix, cancellationToken);
         if (removed > 0)
         {
-            LogPubSubCleaned(logger, removed);
+            Log.PubSubCleaned(logger, removed);
         }
     }
 
@@ -94,10 +94,4 @@ public sealed partial class HousekeepingService(RunDataSources sources, IOptions
         delete.Parameters.AddWithValue(finished.ToArray());
         return await delete.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} stream PubSub rows of finished runs")]
-    private static partial void LogPubSubCleaned(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Housekeeping failed; trying again later: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
 }

@@ -77,10 +77,4 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
 
         return true;
     }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "503 for {Path}: no worker or no PostgreSQL could take the call ({Type}: {Reason})")]
-        public static partial void NoWorker(ILogger logger, string path, string type, string reason);
-    }
 }

@@ -91,7 +91,7 @@ public static partial class ResponsesApi
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Log.AnsweredAsItStands(logger, header.Id, ex.Message);
+            Log.AnsweredAsItStands(logger, header.Id, header.RunId, ex.Message);
             slot?.Dispose();
             return Json(new ResponseProjector(header).Response()); // in_progress: poll it
         }
@@ -456,10 +456,4 @@ public static partial class ResponsesApi
     private static OpenAIErrorException NotFound(string id) => new(404, $"Response with id '{id}' not found.", null, "not_found");
 
     private static IResult Json(JsonObject body) => Results.Json(body);
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Response {ResponseId} was accepted; answering it as it stands: {Reason}")]
-        public static partial void AnsweredAsItStands(ILogger logger, string responseId, string reason);
-    }
 }

@@ -1,0 +1,26 @@
+namespace OrleansAgents.Web;
+
+/// <summary>The front end's log messages, one place, each with its event ID (20xx) and the run where there is one.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "503 for {Path}: no worker or no PostgreSQL could take the call ({Type}: {Reason})")]
+    public static partial void NoWorker(ILogger logger, string path, string type, string reason);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Run {RunId} live subscription failed; followers read the journal instead: {Reason}")]
+    public static partial void SubscribeFailed(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "Run {RunId} watch renewal failed (followers read the journal meanwhile): {Reason}")]
+    public static partial void WatchFailed(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Debug, Message = "Run {RunId} live unsubscribe failed: {Reason}")]
+    public static partial void UnsubscribeFailed(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Removed {Count} stream PubSub rows of finished runs")]
+    public static partial void PubSubCleaned(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Housekeeping failed; trying again later: {Reason}")]
+    public static partial void HousekeepingFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Response {ResponseId} of run {RunId} was accepted; answering it as it stands: {Reason}")]
+    public static partial void AnsweredAsItStands(ILogger logger, string responseId, string runId, string reason);
+}
