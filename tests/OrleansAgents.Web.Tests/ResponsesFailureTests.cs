@@ -37,7 +37,7 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
             u => u is StreamingResponseOutputTextDeltaUpdate);
         var id = ((StreamingResponseCreatedUpdate)stream[0]).Response.Id;
 
-        // The first model call (2 s) is streaming: cancel it.
+        // The first model call (5 s) is streaming: cancel it.
         var watch = Stopwatch.StartNew();
         var cancelled = (await client.CancelResponseAsync(id)).Value;
         watch.Stop();
@@ -48,7 +48,7 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
         Assert.Equal(ResponseStatus.Cancelled, (await client.CancelResponseAsync(id)).Value.Status); // twice: the final response
 
         // Longer than the call would have taken: it never completed; the stream ends cancelled, its text incomplete.
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await Task.Delay(TimeSpan.FromSeconds(5.5));
         using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
         var events = await EventsAsync(http, RunIdOf(id));
