@@ -1,9 +1,10 @@
+using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace OrleansAgents.Cli.Api;
 
@@ -28,13 +29,14 @@ public sealed class RunsClient : IDisposable
 
     public Task<ApiResponse> StartAsync(string agent, string inputJson, string? runId, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var body = new StringBuilder("{\"agent\":").Append(JsonSerializer.Serialize(agent)).Append(",\"input\":").Append(inputJson);
+        // The input was checked to be JSON when it was read (InputJson).
+        var body = new JsonObject { ["agent"] = agent, ["input"] = JsonNode.Parse(inputJson) };
         if (runId is not null)
         {
-            body.Append(",\"runId\":").Append(JsonSerializer.Serialize(runId));
+            body["runId"] = runId;
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, "api/runs") { Content = JsonContent(body.Append('}').ToString()) };
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/runs") { Content = JsonContent.Create(body) };
         if (idempotencyKey is not null)
         {
             request.Headers.Add("Idempotency-Key", idempotencyKey);
@@ -71,14 +73,14 @@ public sealed class RunsClient : IDisposable
     /// <summary>POST /api/runs/{id}/input with <c>{ kind, field: value }</c>.</summary>
     public Task<ApiResponse> InputAsync(string runId, string kind, string? field, string? value, CancellationToken cancellationToken)
     {
-        var body = new StringBuilder("{\"kind\":").Append(JsonSerializer.Serialize(kind));
+        var body = new JsonObject { ["kind"] = kind };
         if (field is not null && value is not null)
         {
-            body.Append(',').Append(JsonSerializer.Serialize(field)).Append(':').Append(JsonSerializer.Serialize(value));
+            body[field] = value;
         }
 
         // One key for the command: the server applies it once, whichever of its tries gets through.
-        var request = new HttpRequestMessage(HttpMethod.Post, RunPath(runId) + "/input") { Content = JsonContent(body.Append('}').ToString()) };
+        var request = new HttpRequestMessage(HttpMethod.Post, RunPath(runId) + "/input") { Content = JsonContent.Create(body) };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
         return SendAsync(request, cancellationToken);
     }
@@ -106,8 +108,6 @@ public sealed class RunsClient : IDisposable
     }
 
     private static string RunPath(string runId) => "api/runs/" + Uri.EscapeDataString(runId);
-
-    private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
 
     private async Task<ApiResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
