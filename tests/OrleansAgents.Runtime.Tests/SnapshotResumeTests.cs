@@ -46,7 +46,7 @@ public sealed class SnapshotResumeTests(PostgresFixture postgres, ITestOutputHel
         var spoiled = await RunJournal.ReadEventsAsync(Cluster, id);
         var early = spoiled.First(e => e.Type == RunEventTypes.StepCompleted);
         await SetDataAsync(id, early.Seq, """{"step":"not a number"}""");
-        var holder = await HolderAsync(id);
+        var holder = await Cluster.HolderOfAsync(id);
         var killedAt = DateTimeOffset.UtcNow;
         holder.Kill();
         output.WriteLine($"killed {holder.Name} at {killedAt:O}, snapshot at seq {snapshotSeq}, spoiled seq {early.Seq}");
@@ -83,13 +83,5 @@ public sealed class SnapshotResumeTests(PostgresFixture postgres, ITestOutputHel
         command.Parameters.AddWithValue(seq);
         command.Parameters.AddWithValue(data);
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
-    }
-
-    private async Task<SiloProcess> HolderAsync(string runId)
-    {
-        await using var command = Cluster.DataSource.CreateCommand("SELECT silo FROM oa_runs WHERE run_id = $1");
-        command.Parameters.AddWithValue(runId);
-        var address = (string)(await command.ExecuteScalarAsync())!;
-        return Cluster.Silos.Single(s => address.Contains($":{s.SiloPort}@", StringComparison.Ordinal));
     }
 }

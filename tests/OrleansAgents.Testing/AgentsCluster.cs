@@ -189,6 +189,15 @@ public sealed class AgentsCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The worker holding a run now, as the runs table names it (<c>oa_runs.silo</c>).</summary>
+    public async Task<SiloProcess> HolderOfAsync(string runId)
+    {
+        await using var command = DataSource.CreateCommand("SELECT silo FROM oa_runs WHERE run_id = $1");
+        command.Parameters.AddWithValue(runId);
+        var address = (string)(await command.ExecuteScalarAsync())!;
+        return Silos.Single(s => address.Contains($":{s.SiloPort}@", StringComparison.Ordinal));
+    }
+
     public SiloProcess AddSilo(string name) => AddSilo(name, new Dictionary<string, string>());
 
     /// <summary>A worker with settings of its own on top of the cluster's (a deploy of a changed definition, say).</summary>

@@ -32,10 +32,7 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
     public async Task A_cancel_during_a_streaming_model_call_answers_cancelled_within_a_second_and_nothing_of_that_call_is_recorded()
     {
         var client = Client;
-        var stream = await ReadAsync(client.CreateResponseStreamingAsync(
-            new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true, StreamingEnabled = true }),
-            u => u is StreamingResponseOutputTextDeltaUpdate);
-        var id = ((StreamingResponseCreatedUpdate)stream[0]).Response.Id;
+        var (id, _) = await StreamUntilTextAsync(client);
 
         // The first model call (5 s) is streaming: cancel it.
         var watch = Stopwatch.StartNew();
@@ -63,13 +60,10 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
     public async Task A_worker_SIGKILLed_while_it_streams_leaves_a_resumed_stream_with_no_gap_and_no_duplicate_text_included()
     {
         var client = Client;
-        var first = await ReadAsync(client.CreateResponseStreamingAsync(
-            new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true, StreamingEnabled = true }),
-            u => u is StreamingResponseOutputTextDeltaUpdate);
-        var id = ((StreamingResponseCreatedUpdate)first[0]).Response.Id;
+        var (id, first) = await StreamUntilTextAsync(client);
 
         // Mid-generation: the worker running the model call dies; the client's connection drops too.
-        var holder = await HolderAsync(RunIdOf(id));
+        var holder = await Cluster.HolderOfAsync(RunIdOf(id));
         holder.Kill();
         output.WriteLine($"killed {holder.Name} after seq {first[^1].SequenceNumber}");
         _killed = holder;
@@ -99,7 +93,7 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
         {
             if (line.StartsWith("KILL ", StringComparison.Ordinal))
             {
-                var holder = await HolderAsync(line["KILL ".Length..]);
+                var holder = await Cluster.HolderOfAsync(line["KILL ".Length..]);
                 holder.Kill();
                 _killed = holder;
                 output.WriteLine($"killed {holder.Name}");
@@ -113,11 +107,12 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
         Assert.Contains("openai-node: all checks held", text, StringComparison.Ordinal);
     }
 
-    private async Task<SiloProcess> HolderAsync(string runId)
+    /// <summary>Starts a background response streaming and reads it until the model's text flows (the connection drops there).</summary>
+    private static async Task<(string Id, List<StreamingResponseUpdate> Read)> StreamUntilTextAsync(ResponsesClient client)
     {
-        await using var command = Cluster.DataSource.CreateCommand("SELECT silo FROM oa_runs WHERE run_id = $1");
-        command.Parameters.AddWithValue(runId);
-        var address = (string)(await command.ExecuteScalarAsync())!;
-        return Cluster.Silos.Single(s => address.Contains($":{s.SiloPort}@", StringComparison.Ordinal));
+        var read = await ReadAsync(client.CreateResponseStreamingAsync(
+            new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true, StreamingEnabled = true }),
+            u => u is StreamingResponseOutputTextDeltaUpdate);
+        return (((StreamingResponseCreatedUpdate)read[0]).Response.Id, read);
     }
 }

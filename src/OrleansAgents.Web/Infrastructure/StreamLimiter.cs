@@ -13,12 +13,12 @@ public sealed class StreamLimiter(IOptions<FrontEndOptions> options) : IDisposab
         RateLimitPartition.GetConcurrencyLimiter(owner, _ => new ConcurrencyLimiterOptions { PermitLimit = options.Value.MaxStreamsPerOwner, QueueLimit = 0 }));
 
     /// <summary>A slot for one stream (dispose it when the stream ends), or null when the owner is at the limit.</summary>
-    public RateLimitLease? TryAcquire(string owner)
+    public StreamSlot? TryAcquire(string owner)
     {
         var lease = _limiter.AttemptAcquire(owner);
         if (lease.IsAcquired)
         {
-            return lease;
+            return new StreamSlot(lease);
         }
 
         lease.Dispose();

@@ -55,12 +55,12 @@ public static partial class ResponsesApi
         StreamSlot? slot = null;
         if (request.Stream)
         {
-            if (limiter.TryAcquire(user.Owner()) is not { } lease)
+            slot = limiter.TryAcquire(user.Owner());
+            if (slot is null)
             {
                 return OpenAIErrors.Result(429, "This owner has too many live streams open (FrontEnd:MaxStreamsPerOwner); close some first.");
             }
 
-            slot = new StreamSlot(lease);
             context.Response.RegisterForDispose(slot);
         }
 
@@ -248,12 +248,11 @@ public static partial class ResponsesApi
             throw new OpenAIErrorException(400, "Only responses created with 'background': true can be streamed again.", "stream");
         }
 
-        if (limiter.TryAcquire(user.Owner()) is not { } lease)
+        if (limiter.TryAcquire(user.Owner()) is not { } slot)
         {
             return OpenAIErrors.Result(429, "This owner has too many live streams open (FrontEnd:MaxStreamsPerOwner); close some first.");
         }
 
-        var slot = new StreamSlot(lease);
         context.Response.RegisterForDispose(slot);
         return Stream(header, startingAfter, follower, slot, cancellationToken);
     }

@@ -1,10 +1,10 @@
 using System.Threading.RateLimiting;
 
-namespace OrleansAgents.Web.Responses;
+namespace OrleansAgents.Web.Infrastructure;
 
 /// <summary>
-/// One owner's stream slot (<see cref="Infrastructure.StreamLimiter"/>), released exactly once: by the stream when it
-/// ends, or with the request (registered for dispose) when the stream never started.
+/// One owner's stream slot (<see cref="StreamLimiter"/>), released exactly once however many times it is disposed: by
+/// the stream when it ends, and with the request (registered for dispose) in case the stream never started.
 /// </summary>
 public sealed class StreamSlot(RateLimitLease lease) : IDisposable
 {
