@@ -110,10 +110,18 @@ public sealed class AccessTests(BrowserFixture fixture) : IAsyncDisposable
         var page = await fixture.NewPageAsync();
         var urls = new System.Collections.Concurrent.ConcurrentQueue<string>();
         page.Context.Request += (_, request) => urls.Enqueue(request.Url);
-        var runId = await fixture.StartRunAsync("dev-operator", "bench", """{"steps":40,"stepMs":50}""");
+        // Long enough that the page is still following it live on a loaded machine (a run that ended before the page
+        // caught up is read from the record and opens no stream); cancelled once the stream is seen connected.
+        var runId = await fixture.StartRunAsync("dev-operator", "bench", """{"steps":100,"stepMs":500}""");
 
         await page.SignInAsync("dev-operator");
         await page.OpenRunAsync(runId);
+        await page.WaitForConnectionAsync("connected");
+        using (var cancel = await fixture.Client("dev-operator").PostAsync($"/api/runs/{runId}/cancel", null))
+        {
+            cancel.EnsureSuccessStatusCode();
+        }
+
         await page.WaitForConnectionAsync("ended");
         var dashboard = await page.RunAndWaitForPopupAsync(() => page.ByTestId("dashboard-link").ClickAsync());
         await dashboard.WaitForLoadStateAsync(LoadState.NetworkIdle);
