@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
@@ -6,41 +7,53 @@ using System.Text.Json;
 namespace OrleansAgents.Bench;
 
 /// <summary>
-/// E1: WebSocket subscribers through the front end (the path web clients use); latency from an event's
-/// commit timestamp to its arrival at each client, for events committed after the client had caught up.
+/// E1 and E2: WebSocket watchers through the front end (the path web clients use); latency from an event's commit
+/// timestamp to its arrival at each client, for events committed after every client had connected; for E2 also the
+/// front end's memory per watcher (its RSS with every watcher connected, less its RSS before the first connected).
 /// </summary>
 internal static class EventDeliveryWorkload
 {
-    private const int Steps = 50;
-    private const int StepMs = 200;
+    /// <summary>Connections opened at once: a front end accepts a few hundred at a time, not ten thousand.</summary>
+    private const int ConnectConcurrency = 100;
 
-    public static async Task<WorkloadResult> RunAsync(BenchSettings settings, int subscribers, int runs)
+    /// <summary>Starts <paramref name="runs"/> bench runs of <paramref name="steps"/> steps of <paramref name="stepMs"/> ms and follows them with <paramref name="subscribers"/> WebSockets, spread evenly.</summary>
+    public static async Task<WorkloadResult> RunAsync(BenchSettings settings, string name, int subscribers, int runs, int steps, int stepMs)
     {
         using var http = new HttpClient { BaseAddress = settings.FrontEnd };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiKey);
         var ids = new List<string>();
         for (var i = 0; i < runs; i++)
         {
-            var id = $"e1-{i}-{Guid.NewGuid():N}";
+            var id = $"{name.ToLowerInvariant()}-{i}-{Guid.NewGuid():N}";
             using var response = await http.PostAsync(new Uri("/api/runs", UriKind.Relative), new StringContent(
-                $$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":{{{Steps}}},"stepMs":{{{StepMs}}},"bytes":200}}""", Encoding.UTF8, "application/json"));
+                $$$"""{"agent":"bench","runId":"{{{id}}}","input":{"steps":{{{steps}}},"stepMs":{{{stepMs}}},"bytes":200}}""", Encoding.UTF8, "application/json"));
             response.EnsureSuccessStatusCode();
             ids.Add(id);
         }
 
-        // Measure only once every client is connected and caught up, so the figure is live delivery.
+        var rssBefore = FrontEndRssKb(settings);
+        // Measure only once every client is connected, so the figure is live delivery.
         var ready = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
         var connected = 0;
-        var clients = Enumerable.Range(0, subscribers).Select(i => SubscribeAsync(settings, ids[i % ids.Count], () =>
+        using var gate = new SemaphoreSlim(ConnectConcurrency);
+        var clients = Enumerable.Range(0, subscribers).Select(i => SubscribeAsync(settings, ids[i % ids.Count], gate, () =>
         {
             if (Interlocked.Increment(ref connected) == subscribers)
             {
                 ready.TrySetResult(DateTimeOffset.UtcNow.AddMilliseconds(500));
             }
         }, ready.Task)).ToList();
+        var allConnected = await Task.WhenAny(ready.Task, Task.WhenAll(clients));
+        double? rssPerWatcherKb = null;
+        if (allConnected == ready.Task && rssBefore is { } before)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2)); // every client caught up, buffers settled
+            rssPerWatcherKb = (FrontEndRssKb(settings)!.Value - before) / (double)subscribers;
+        }
+
         var results = await Task.WhenAll(clients);
         var latencies = results.SelectMany(r => r.Latencies).Order().ToList();
-        var result = new WorkloadResult("E1");
+        var result = new WorkloadResult(name);
         result.Figures["subscribers"] = subscribers;
         result.Figures["workflows"] = runs;
         result.Figures["events_measured"] = latencies.Count;
@@ -49,20 +62,35 @@ internal static class EventDeliveryWorkload
         result.Figures["max_ms"] = latencies.Count > 0 ? latencies[^1] : double.NaN;
         result.Figures["incomplete_clients"] = results.Count(r => !r.Complete);
         result.Figures["path"] = "http-websocket";
+        if (rssPerWatcherKb is { } perWatcher)
+        {
+            result.Figures["frontend_rss_before_mib"] = rssBefore!.Value / 1024.0;
+            result.Figures["frontend_kib_per_watcher"] = perWatcher;
+        }
+
         return result;
     }
 
     private static async Task<(List<double> Latencies, bool Complete)> SubscribeAsync(
-        BenchSettings settings, string runId, Action onConnected, Task<DateTimeOffset> measureFrom)
+        BenchSettings settings, string runId, SemaphoreSlim gate, Action onConnected, Task<DateTimeOffset> measureFrom)
     {
         var latencies = new List<double>();
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", $"Bearer {settings.ApiKey}");
         var uri = new UriBuilder(settings.FrontEnd) { Scheme = "ws", Path = $"/api/runs/{runId}/ws" }.Uri;
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await socket.ConnectAsync(uri, cts.Token);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await gate.WaitAsync(cts.Token);
+        try
+        {
+            await socket.ConnectAsync(uri, cts.Token);
+        }
+        finally
+        {
+            gate.Release();
+        }
+
         onConnected();
-        var buffer = new byte[16 * 1024];
+        var buffer = new byte[4 * 1024];
         long expected = 1;
         var complete = true;
         while (true)
@@ -92,6 +120,20 @@ internal static class EventDeliveryWorkload
                 latencies.Add((now - at).TotalMilliseconds);
             }
         }
+    }
+
+    /// <summary>The front end's resident memory, from the local cluster's pid file (null when it runs elsewhere).</summary>
+    private static long? FrontEndRssKb(BenchSettings settings)
+    {
+        var pidFile = Path.Combine(settings.DataDirectory, "pids", "frontend.pid");
+        if (!File.Exists(pidFile))
+        {
+            return null;
+        }
+
+        var pid = File.ReadAllText(pidFile).Trim();
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
     private static double Percentile(List<double> sorted, double p) =>

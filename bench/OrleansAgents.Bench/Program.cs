@@ -7,7 +7,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|C1|E1|R1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|C1|E1|E2|R1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
@@ -25,7 +25,7 @@ if (!settings.NoWarmup)
 {
     Console.Error.WriteLine("warming up the cluster (not counted)...");
     await harness.WarmUpAsync(settings.WarmUp);
-    await EventDeliveryWorkload.RunAsync(settings, 200, 10); // the front end's WebSocket path too
+    await EventDeliveryWorkload.RunAsync(settings, "E1", 200, 10, 50, 200); // the front end's WebSocket path too
 }
 
 var results = new List<WorkloadResult>();
@@ -43,7 +43,8 @@ foreach (var workload in workloads)
         "D-ROLLING-KEEP" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING-KEEP", TimeSpan.FromSeconds(15)),
         "D-PG" => await new Drills(harness, harness.Database, settings).PostgresOutageAsync(),
         "D-FRONTEND" => await new Drills(harness, harness.Database, settings).FrontEndKillAsync(),
-        "E1" => await EventDeliveryWorkload.RunAsync(settings, settings.Subscribers ?? 1000, settings.Runs ?? 50),
+        "E1" => await EventDeliveryWorkload.RunAsync(settings, "E1", settings.Subscribers ?? 1000, settings.Runs ?? 50, settings.Steps ?? 50, settings.StepMs ?? 200),
+        "E2" => await EventDeliveryWorkload.RunAsync(settings, "E2", settings.Subscribers ?? 10_000, settings.Runs ?? 500, settings.Steps ?? 45, settings.StepMs ?? 2000),
         "R1" => await ResponsesResumeWorkload.RunAsync(settings, settings.Runs ?? 100),
         "W3" => await harness.RunRecoveryAsync(settings.Runs ?? 100, settings.Steps ?? 30, settings.StepMs ?? 100),
         _ => throw new ArgumentException($"unknown workload {workload}"),

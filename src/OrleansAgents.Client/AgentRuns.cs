@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansAgents.Journal;
-using Orleans.Streams;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using OrleansAgents.Following;
 using OrleansAgents.Runs;
 
 namespace OrleansAgents.Client;
@@ -112,111 +111,12 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
 
     public async IAsyncEnumerable<RunEvent> WatchAsync(string runId, long afterSeq = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var live = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropWrite });
-        var stream = cluster.GetStreamProvider(OrleansAgentsNames.StreamProvider)
-            .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, runId));
-        StreamSubscriptionHandle<RunEventBatch>? handle = null;
-        try
+        // Subscribe before reading the record, so nothing committed in between is missed.
+        await using var live = await StreamedEvents.SubscribeAsync(cluster, runId, _watcherId);
+        var record = new GrainRecord(Run(runId));
+        await foreach (var e in ResumeRule.FollowAsync(record, live, afterSeq, new FollowSettings(Page, Silence), cancellationToken))
         {
-            handle = await stream.SubscribeAsync((batch, _) =>
-            {
-                foreach (var e in batch.Events)
-                {
-                    live.Writer.TryWrite(e); // dropped when full: the record fills it in
-                }
-
-                return Task.CompletedTask;
-            });
-            await TryAsync(() => Run(runId).WatchAsync(_watcherId, TimeSpan.FromSeconds(60)));
-
-            var cursor = afterSeq;
-            var ended = false;
-            while (!ended)
-            {
-                // The record, page by page; failures of the cluster are retried from the cursor.
-                IReadOnlyList<RunEvent> page;
-                do
-                {
-                    page = await ReadRecordAsync(runId, cursor, cancellationToken);
-                    foreach (var e in page)
-                    {
-                        yield return e;
-                        cursor = e.Seq;
-                        ended |= RunEventTypes.IsTerminal(e.Type);
-                    }
-                }
-                while (page.Count == Page && !ended);
-
-                // Live while in sequence; silence or a gap goes back to the record.
-                while (!ended)
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(Silence);
-                    RunEvent? next = null;
-                    try
-                    {
-                        next = await live.Reader.ReadAsync(timeout.Token);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                    }
-
-                    if (next is null)
-                    {
-                        await TryAsync(() => Run(runId).WatchAsync(_watcherId, TimeSpan.FromSeconds(60)));
-                        break;
-                    }
-
-                    if (next.Seq <= cursor)
-                    {
-                        continue;
-                    }
-
-                    if (next.Seq != cursor + 1)
-                    {
-                        break;
-                    }
-
-                    yield return next;
-                    cursor = next.Seq;
-                    ended = RunEventTypes.IsTerminal(next.Type);
-                }
-            }
-        }
-        finally
-        {
-            if (handle is not null)
-            {
-                await TryAsync(() => handle.UnsubscribeAsync());
-            }
-        }
-    }
-
-    private async Task<IReadOnlyList<RunEvent>> ReadRecordAsync(string runId, long cursor, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await Run(runId).GetEventsAsync(cursor, Page).WaitAsync(cancellationToken);
-            }
-            catch (Exception ex) when (attempt < 60 && ex is not RunNotFoundException && !cancellationToken.IsCancellationRequested)
-            {
-                // A silo died or is starting: the run is still there; ask again.
-                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
-            }
-        }
-    }
-
-    private static async Task TryAsync(Func<Task> action)
-    {
-        try
-        {
-            await action();
-        }
-        catch (Exception)
-        {
-            // Best effort: live delivery is an optimisation over reading the record.
+            yield return e;
         }
     }
 

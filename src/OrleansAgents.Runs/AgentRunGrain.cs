@@ -79,6 +79,12 @@ internal sealed class AgentRunGrain(
         return Task.CompletedTask;
     }
 
+    public Task ObserveAsync(string watcherId, IRunEventObserver observer, TimeSpan lease)
+    {
+        Engine.Watch(watcherId, lease, observer);
+        return Task.CompletedTask;
+    }
+
     public Task UnwatchAsync(string watcherId)
     {
         Engine.Unwatch(watcherId);

@@ -6,9 +6,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "503 for {Path}: no worker or no PostgreSQL could take the call ({Type}: {Reason})")]
     public static partial void NoWorker(ILogger logger, string path, string type, string reason);
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Run {RunId} live subscription failed; followers read the journal instead: {Reason}")]
-    public static partial void SubscribeFailed(ILogger logger, string runId, string reason);
-
     [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "Run {RunId} watch renewal failed (followers read the journal meanwhile): {Reason}")]
     public static partial void WatchFailed(ILogger logger, string runId, string reason);
 

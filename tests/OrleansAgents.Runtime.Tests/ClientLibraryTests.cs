@@ -72,6 +72,30 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WatchAsync_from_the_terminal_event_of_an_ended_run_ends_at_once_with_nothing_more()
+    {
+        var id = $"client-{Guid.NewGuid():N}";
+        await Runs.StartAsync(id, "bench", RunJournal.BenchInput(2, 10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var all = new List<RunEvent>();
+        await foreach (var e in Runs.WatchAsync(id, 0, timeout.Token))
+        {
+            all.Add(e);
+        }
+
+        // A service that saw the end and asks again (after a restart, say) must not wait on a run that is over.
+        using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var more = new List<RunEvent>();
+        await foreach (var e in Runs.WatchAsync(id, all[^1].Seq, soon.Token))
+        {
+            more.Add(e);
+        }
+
+        Assert.Equal(RunEventTypes.RunSucceeded, all[^1].Type);
+        Assert.Empty(more);
+    }
+
+    [Fact]
     public async Task WatchAsync_on_a_model_run_yields_the_streamed_text_as_committed_drafts_that_add_up_to_each_model_steps_text()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));

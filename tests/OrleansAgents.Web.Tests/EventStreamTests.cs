@@ -81,24 +81,61 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
     }
 
     [Fact]
-    public async Task FinishedRunsStreamState_IsCleanedByHousekeeping()
+    public async Task Following_a_run_from_the_front_end_keeps_no_stream_state_and_housekeeping_removes_what_stream_watchers_left()
     {
         using var http = fixture.Client("dev-user-1");
         var id = NewId();
         await StartAsync(http, id, steps: 4, stepMs: 400);
         await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream", take: 2);
-        var whileRunning = await CountStreamStateRowsAsync(id);
+        var whileRunning = await CountStreamStateRowsAsync(id); // the front end observes runs: no stream, no PubSub row
+        await LeaveStreamStateAsync(id); // as a typed client's stream subscription does
         await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream?after=2"); // to the end
 
-        var rows = whileRunning;
+        var rows = await CountStreamStateRowsAsync(id);
         for (var i = 0; i < 100 && rows != 0; i++)
         {
             await Task.Delay(200);
             rows = await CountStreamStateRowsAsync(id);
         }
 
-        Assert.Equal(1, whileRunning);
+        Assert.Equal(0, whileRunning);
         Assert.Equal(0, rows);
+    }
+
+    [Fact]
+    public async Task A_followed_run_sends_its_events_to_the_front_end_live_not_only_through_the_record()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var before = await LiveDeliveriesAsync(http);
+        var id = NewId();
+        await StartAsync(http, id, steps: 12, stepMs: 300);
+
+        var events = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream");
+        var after = await LiveDeliveriesAsync(http);
+
+        // Events read from the journal are not counted as live; a broken live path leaves only those.
+        Assert.Equal("run.succeeded", events[^1].Type);
+        Assert.True(after - before >= 12, $"{after - before} of {events.Count} events came live");
+    }
+
+    /// <summary>Events handed to followers from the live feed so far (the front end's event-lag histogram count).</summary>
+    private static async Task<long> LiveDeliveriesAsync(HttpClient http)
+    {
+        var metrics = await http.GetStringAsync("/metrics");
+        return metrics.Split('\n')
+            .Where(line => line.StartsWith("orleans_agents_events_lag_milliseconds_count", StringComparison.Ordinal))
+            .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private async Task LeaveStreamStateAsync(string id)
+    {
+        await using var command = fixture.Cluster.DataSource.CreateCommand(
+            """
+            INSERT INTO orleansstorage (grainidhash, grainidn0, grainidn1, graintypehash, graintypestring, grainidextensionstring, serviceid, modifiedon, version)
+            VALUES (1, 0, 0, 1, 'PubSubRendezvousGrain', $1, 'test', now(), 1)
+            """);
+        command.Parameters.AddWithValue($"run-events/run/{id}");
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<long> CountStreamStateRowsAsync(string id)

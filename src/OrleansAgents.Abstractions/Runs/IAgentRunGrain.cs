@@ -60,6 +60,14 @@ public interface IAgentRunGrain : IGrainWithStringKey
     [Alias("Watch")]
     Task WatchAsync(string watcherId, TimeSpan lease);
 
+    /// <summary>
+    /// A front end has live followers of this run: send committed events straight to <paramref name="observer"/>
+    /// until the lease runs out or <see cref="UnwatchAsync"/> with the same <paramref name="watcherId"/>.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("Observe")]
+    Task ObserveAsync(string watcherId, IRunEventObserver observer, TimeSpan lease);
+
     /// <summary>The front end's last follower of this run left.</summary>
     [AlwaysInterleave]
     [Alias("Unwatch")]

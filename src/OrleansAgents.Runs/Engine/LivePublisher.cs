@@ -4,16 +4,18 @@ using OrleansAgents.Journal;
 namespace OrleansAgents.Runs.Engine;
 
 /// <summary>
-/// Sends committed events to the run's live stream, in commit order, without holding up the loop, while
-/// a front end watches. Losing one is harmless: followers detect the gap by sequence number and read the
-/// journal; a new activation starts with no watchers until the front ends renew their leases.
+/// Sends committed events live, in commit order, without holding up the loop, while someone watches: straight to
+/// each observing front end (one one-way message per commit), and on the run's stream for stream watchers (the typed
+/// client). Losing a batch is harmless: followers detect the gap by sequence number and read the journal; a new
+/// activation starts with no watchers until they renew their leases.
 /// </summary>
 internal sealed class LivePublisher(IRunHost host, TimeProvider time, ILogger logger)
 {
-    private readonly Dictionary<string, DateTimeOffset> _watchers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Watcher> _watchers = new(StringComparer.Ordinal);
     private Task _publishing = Task.CompletedTask;
 
-    public void Watch(string watcherId, TimeSpan lease) => _watchers[watcherId] = time.GetUtcNow() + lease;
+    public void Watch(string watcherId, TimeSpan lease, IRunEventObserver? observer = null) =>
+        _watchers[watcherId] = new Watcher(time.GetUtcNow() + lease, observer);
 
     public void Unwatch(string watcherId) => _watchers.Remove(watcherId);
 
@@ -31,7 +33,24 @@ internal sealed class LivePublisher(IRunHost host, TimeProvider time, ILogger lo
             batch[i] = new RunEvent(host.RunId, e.Seq, e.Type, e.At, e.Data);
         }
 
-        Send(new RunEventBatch(batch));
+        var message = new RunEventBatch(batch);
+        var toStream = false;
+        foreach (var watcher in _watchers.Values)
+        {
+            if (watcher.Observer is { } observer)
+            {
+                Deliver(observer, message);
+            }
+            else
+            {
+                toStream = true;
+            }
+        }
+
+        if (toStream)
+        {
+            _publishing = SendAfterAsync(_publishing, message);
+        }
     }
 
     private bool HasWatchers()
@@ -42,9 +61,9 @@ internal sealed class LivePublisher(IRunHost host, TimeProvider time, ILogger lo
         }
 
         var now = time.GetUtcNow();
-        foreach (var (watcher, expires) in _watchers.ToList())
+        foreach (var (watcher, state) in _watchers.ToList())
         {
-            if (expires < now)
+            if (state.Expires < now)
             {
                 _watchers.Remove(watcher);
             }
@@ -53,7 +72,18 @@ internal sealed class LivePublisher(IRunHost host, TimeProvider time, ILogger lo
         return _watchers.Count > 0;
     }
 
-    private void Send(RunEventBatch batch) => _publishing = SendAfterAsync(_publishing, batch);
+    private void Deliver(IRunEventObserver observer, RunEventBatch batch)
+    {
+        try
+        {
+            // One-way: returns once the message is queued; nothing waits for the front end.
+            _ = observer.OnEventsAsync(batch);
+        }
+        catch (Exception ex)
+        {
+            Log.PublishFailed(logger, host.RunId, batch.Events[0].Seq, ex.Message);
+        }
+    }
 
     private async Task SendAfterAsync(Task previous, RunEventBatch next)
     {
@@ -67,4 +97,6 @@ internal sealed class LivePublisher(IRunHost host, TimeProvider time, ILogger lo
             Log.PublishFailed(logger, host.RunId, next.Events[0].Seq, ex.Message);
         }
     }
+
+    private readonly record struct Watcher(DateTimeOffset Expires, IRunEventObserver? Observer);
 }

@@ -182,7 +182,7 @@ internal sealed partial class RunEngine : IDisposable
         return Snapshot();
     }
 
-    public void Watch(string watcherId, TimeSpan lease) => _publisher.Watch(watcherId, lease);
+    public void Watch(string watcherId, TimeSpan lease, IRunEventObserver? observer = null) => _publisher.Watch(watcherId, lease, observer);
 
     public void Unwatch(string watcherId) => _publisher.Unwatch(watcherId);
 

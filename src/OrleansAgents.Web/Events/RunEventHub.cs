@@ -1,15 +1,15 @@
-using System.Threading.Channels;
-using Orleans.Streams;
+using OrleansAgents.Following;
 using OrleansAgents.Runs;
 using OrleansAgents.Telemetry;
 
 namespace OrleansAgents.Web.Events;
 
 /// <summary>
-/// The front end's live subscriptions: one Orleans stream subscription per run on this silo, shared by
-/// every client following that run, released when the last one leaves.
+/// The front end's live subscriptions: this silo observes each run some client follows, once, shared by every
+/// client following that run, released when the last one leaves. The run sends each commit's events straight here
+/// (<see cref="IRunEventObserver"/>, one message per commit and front end); the hub hands them to the followers.
 /// </summary>
-public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetails silo, ILogger<RunEventHub> logger) : BackgroundService
+public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetails silo, ILogger<RunEventHub> logger) : BackgroundService, IRunEventObserver
 {
     /// <summary>How long a run keeps publishing for this front end without a renewal.</summary>
     private static readonly TimeSpan WatchLease = TimeSpan.FromSeconds(60);
@@ -18,6 +18,7 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
     private readonly IClusterClient _cluster = cluster;
     private readonly ILogger<RunEventHub> _logger = logger;
     private readonly Dictionary<string, Feed> _feeds = new(StringComparer.Ordinal);
+    private IRunEventObserver? _self;
     private readonly Lock _gate = new();
 
     /// <summary>Runs with at least one follower on this silo.</summary>
@@ -101,12 +102,41 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
     {
         try
         {
-            await _cluster.GetGrain<IAgentRunGrain>(runId).WatchAsync(_watcherId, WatchLease);
+            // The reference to this hub that runs send to; made once, held here (observers are held weakly).
+            _self ??= _cluster.CreateObjectReference<IRunEventObserver>(this);
+            await _cluster.GetGrain<IAgentRunGrain>(runId).ObserveAsync(_watcherId, _self, WatchLease);
         }
         catch (Exception ex)
         {
             Log.WatchFailed(_logger, runId, ex.Message);
         }
+    }
+
+    /// <summary>A run's commit, sent here because this silo observes the run.</summary>
+    Task IRunEventObserver.OnEventsAsync(RunEventBatch batch)
+    {
+        if (batch.Events.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        LiveSubscription[] subscribers;
+        lock (_gate)
+        {
+            if (!_feeds.TryGetValue(batch.Events[0].RunId, out var feed))
+            {
+                return Task.CompletedTask; // nobody here follows it any more; the lease will run out
+            }
+
+            subscribers = [.. feed.Subscribers];
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Offer(batch.Events);
+        }
+
+        return Task.CompletedTask;
     }
 
     private void Release(LiveSubscription subscription)
@@ -131,51 +161,16 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
         _ = feed.UnsubscribeAsync();
     }
 
-    private void Deliver(Feed feed, RunEventBatch batch)
-    {
-        LiveSubscription[] subscribers;
-        lock (_gate)
-        {
-            subscribers = [.. feed.Subscribers];
-        }
-
-        foreach (var subscriber in subscribers)
-        {
-            subscriber.Offer(batch.Events);
-        }
-    }
-
     internal sealed class Feed(RunEventHub hub, string runId)
     {
-        private StreamSubscriptionHandle<RunEventBatch>? _handle;
-
         public string RunId { get; } = runId;
 
         public List<LiveSubscription> Subscribers { get; } = [];
 
         public Task Subscribing { get; set; } = Task.CompletedTask;
 
-        public async Task SubscribeAsync()
-        {
-            try
-            {
-                var stream = hub._cluster.GetStreamProvider(OrleansAgentsNames.StreamProvider)
-                    .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, RunId));
-                _handle = await stream.SubscribeAsync((batch, _) =>
-                {
-                    hub.Deliver(this, batch);
-                    return Task.CompletedTask;
-                });
-
-                // Only watched runs publish: register before followers read the record, so nothing falls between.
-                await hub.WatchAsync(RunId);
-            }
-            catch (Exception ex)
-            {
-                // Live delivery is an optimisation: followers fall back to reading the journal.
-                Log.SubscribeFailed(hub._logger, RunId, ex.Message);
-            }
-        }
+        /// <summary>Observes the run before followers read the record (only observed runs send), so nothing falls between.</summary>
+        public Task SubscribeAsync() => hub.WatchAsync(RunId);
 
         public async Task UnsubscribeAsync()
         {
@@ -192,11 +187,6 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
                 {
                     await hub._cluster.GetGrain<IAgentRunGrain>(RunId).UnwatchAsync(hub._watcherId);
                 }
-
-                if (_handle is not null)
-                {
-                    await _handle.UnsubscribeAsync();
-                }
             }
             catch (Exception ex)
             {
@@ -206,52 +196,28 @@ public sealed partial class RunEventHub(IClusterClient cluster, ILocalSiloDetail
     }
 
     /// <summary>One client's view of a run's live events: a bounded buffer that flags overflow instead of growing.</summary>
-    public sealed class LiveSubscription : IAsyncDisposable
+    public sealed class LiveSubscription : LiveEventBuffer, IAsyncDisposable
     {
         private readonly RunEventHub _hub;
-        private readonly Channel<RunEvent> _channel;
         private int _disposed;
 
         internal LiveSubscription(RunEventHub hub, Feed feed, int capacity)
+            : base(capacity)
         {
             _hub = hub;
             Feed = feed;
-            _channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         }
 
         internal Feed Feed { get; }
 
-        /// <summary>Set when the client fell behind and live events were dropped: read the journal.</summary>
-        public bool Lagging { get; private set; }
-
-        public ChannelReader<RunEvent> Reader => _channel.Reader;
-
-        internal void Offer(IReadOnlyList<RunEvent> events)
-        {
-            foreach (var e in events)
-            {
-                if (!_channel.Writer.TryWrite(e))
-                {
-                    Lagging = true;
-                    return;
-                }
-            }
-        }
-
-        /// <summary>Drops what is buffered and clears the lagging flag, before a catch-up read.</summary>
-        public void Reset()
-        {
-            Lagging = false;
-            while (_channel.Reader.TryRead(out _))
-            {
-            }
-        }
+        /// <inheritdoc />
+        public override void Renew() => _hub.Renew(Feed.RunId);
 
         public ValueTask DisposeAsync()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                _channel.Writer.TryComplete();
+                Complete();
                 _hub.Release(this);
             }
 
