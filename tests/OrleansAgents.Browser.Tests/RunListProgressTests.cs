@@ -4,7 +4,7 @@ using Microsoft.Playwright;
 
 namespace OrleansAgents.Browser.Tests;
 
-/// <summary>The run list's progress bars: each run's steps done against the step count its input asks for.</summary>
+/// <summary>The run list's progress bars: each run's steps done against the step count its input asks for, or its agent's step limit.</summary>
 public sealed class RunListProgressTests(BrowserFixture fixture) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync() => await fixture.CloseContextsAsync();
@@ -17,6 +17,7 @@ public sealed class RunListProgressTests(BrowserFixture fixture) : IAsyncDisposa
         var finished = await fixture.StartRunAsync(User1, "bench", """{"steps":3}""");
         var unsized = await fixture.StartRunAsync(User1, "bench", """{"stepMs":10}""");
         var slow = await fixture.StartRunAsync(User1, "bench", """{"steps":20,"stepMs":500}""");
+        var chat = await fixture.StartRunAsync(User1, "voice-agent-builder", """{"request":"Build a voice agent that books dentist appointments.","documents":["clinic-faq.md","booking-policy.md","escalation-contacts.md"]}""");
         var page = await fixture.NewPageAsync();
         await page.SignInAsync(User1);
 
@@ -47,6 +48,18 @@ public sealed class RunListProgressTests(BrowserFixture fixture) : IAsyncDisposa
         var list = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/runs?limit=100", UriKind.Relative));
         var items = list.GetProperty("items").EnumerateArray().ToDictionary(r => r.GetProperty("runId").GetString()!);
         var single = await fixture.RunAsync(User1, slow);
+        var agents = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/agents", UriKind.Relative));
+        // A chat agent's run: its steps against the agent's step limit (voice-agent-builder: 40 by default).
+        // It waits for an approval to publish: part-way through its 40 steps.
+        var chatProgress = page.Locator($"[data-testid=run-row][data-run-id=\"{chat}\"][data-status=waitingForInput] [data-testid=run-progress]");
+        await chatProgress.WaitForAsync(new() { Timeout = 90_000 });
+        var chatMax = await chatProgress.GetAttributeAsync("aria-valuemax");
+        var chatNow = await chatProgress.GetAttributeAsync("aria-valuenow");
+        var chatSteps = (await fixture.RunAsync(User1, chat)).GetProperty("steps").GetInt32();
+        using (var cancel = await http.PostAsync(new Uri($"/api/runs/{chat}/cancel", UriKind.Relative), null))
+        {
+            cancel.EnsureSuccessStatusCode();
+        }
 
         Assert.Equal("20", partWay.Max);
         Assert.InRange(int.Parse(partWay.Now, System.Globalization.CultureInfo.InvariantCulture), 1, 19);
@@ -62,6 +75,13 @@ public sealed class RunListProgressTests(BrowserFixture fixture) : IAsyncDisposa
         Assert.Equal(3, items[finished].GetProperty("maxSteps").GetInt32());
         Assert.False(items[unsized].TryGetProperty("maxSteps", out _));
         Assert.False(single.TryGetProperty("maxSteps", out _));
+        Assert.False(items[chat].TryGetProperty("maxSteps", out _));
+        var limits = agents.GetProperty("items").EnumerateArray().ToDictionary(a => a.GetProperty("name").GetString()!, a => a.GetProperty("maxSteps"));
+        Assert.Equal(40, limits["voice-agent-builder"].GetInt32());
+        Assert.Equal(JsonValueKind.Null, limits["bench"].ValueKind);
+        Assert.Equal("40", chatMax);
+        Assert.Equal(chatSteps.ToString(System.Globalization.CultureInfo.InvariantCulture), chatNow);
+        Assert.InRange(chatSteps, 1, 39);
     }
 
     /// <summary>aria-valuenow, aria-valuemax and the fill's width of a run's progress bar.</summary>
