@@ -173,6 +173,28 @@ public sealed class AccessTests(BrowserFixture fixture) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_pages_modules_are_served_as_JavaScript_and_revalidated_on_every_load()
+    {
+        using var http = fixture.Client(null);
+        var page = await http.GetStringAsync(new Uri("/", UriKind.Relative));
+        var app = await http.GetStringAsync(new Uri("/app.js", UriKind.Relative));
+        // What app.js imports, and the modules those import in turn.
+        var modules = System.Text.RegularExpressions.Regex.Matches(app, "from '\\./(js/[a-z-]+\\.js)'").Select(m => m.Groups[1].Value)
+            .Concat(["js/follower.js", "js/timeline.js", "js/step-cards.js", "js/timeline-svg.js", "js/dom.js", "js/format.js"])
+            .Distinct().ToArray();
+
+        Assert.Contains("<script type=\"module\" src=\"/app.js\"></script>", page, StringComparison.Ordinal);
+        Assert.Equal(13, modules.Length);
+        foreach (var module in modules)
+        {
+            using var response = await http.GetAsync(new Uri("/" + module, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+        }
+    }
+
+    [Fact]
     public async Task DeepLinksServeThePage_WhileUnknownApiPathsKeepTheirProblemDetails()
     {
         using var http = fixture.Client(null);

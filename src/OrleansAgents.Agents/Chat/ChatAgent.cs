@@ -37,6 +37,8 @@ public sealed class ChatAgent : IAgent
 
     public IReadOnlyList<string> SampleDocuments => _definition.SampleDocuments;
 
+    public int? MaxSteps => _definition.MaxSteps;
+
     public AgentUpgradePolicy UpgradePolicy => _definition.UpgradePolicy;
 
     public void ValidateInput(JsonElement input) => _definition.ValidateInput(input);

@@ -9,5 +9,5 @@ internal sealed class AgentCatalogGrain(AgentRegistry registry) : Grain, IAgentC
 {
     public Task<IReadOnlyList<AgentDescriptor>> ListAsync() =>
         Task.FromResult<IReadOnlyList<AgentDescriptor>>(
-            [.. registry.Latest.OrderBy(a => a.Name, StringComparer.Ordinal).Select(a => new AgentDescriptor(a.Name, a.Version, a.SampleDocuments))]);
+            [.. registry.Latest.OrderBy(a => a.Name, StringComparer.Ordinal).Select(a => new AgentDescriptor(a.Name, a.Version, a.SampleDocuments, a.MaxSteps))]);
 }

@@ -22,6 +22,9 @@ public interface IAgent
     /// <summary>Names of sample documents the agent's input may refer to (shown by the page and <c>GET /api/agents</c>).</summary>
     IReadOnlyList<string> SampleDocuments => [];
 
+    /// <summary>The most steps a run of the agent takes, when it has a fixed limit (shown by <c>GET /api/agents</c> and the page's progress bars). Default: none.</summary>
+    int? MaxSteps => null;
+
     /// <summary>Rejects input the agent cannot run, with <see cref="Runs.InvalidRunRequestException"/>.</summary>
     void ValidateInput(JsonElement input);
 

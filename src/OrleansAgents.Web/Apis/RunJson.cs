@@ -72,7 +72,10 @@ internal static class RunJson
     }
 }
 
-/// <summary>A run as the API shows it.</summary>
+/// <summary>
+/// A run as the API shows it. <see cref="MaxSteps"/>, in run lists only and only when known: the number of
+/// steps the run's input asks for (<c>input.steps</c>, as the bench agent's input gives it).
+/// </summary>
 public sealed record RunResource(
     string RunId,
     string Agent,
@@ -87,7 +90,8 @@ public sealed record RunResource(
     UsageResource? Usage = null,
     WaitingForResource? WaitingFor = null,
     string? AgentVersion = null,
-    VersionWaitResource? WaitingForVersion = null);
+    VersionWaitResource? WaitingForVersion = null,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? MaxSteps = null);
 
 /// <summary>A run waiting for a silo that hosts its agent version (its agent pins versions), until it fails.</summary>
 public sealed record VersionWaitResource(string Version, DateTimeOffset Until);

@@ -9,7 +9,8 @@ namespace OrleansAgents.Web.Infrastructure;
 
 /// <summary>
 /// Listing runs from the runs table, newest first, with keyset paging; an unfinished run's sequence number,
-/// steps and tokens come from its journal, since the runs table follows status changes only.
+/// steps and tokens come from its journal, since the runs table follows status changes only, and every
+/// run's step count asked for (<c>maxSteps</c>) from its <c>run.started</c> event.
 /// </summary>
 public sealed class RunQueries(RunDataSources sources)
 {
@@ -42,7 +43,8 @@ public sealed class RunQueries(RunDataSources sources)
         await using var command = dataSource.CreateCommand(
             """
             SELECT r.run_id, r.owner, r.agent, r.status, r.created_at, r.updated_at,
-                   coalesce(live.last_seq, r.last_seq), coalesce(live.steps, r.steps), coalesce(live.total_tokens, r.total_tokens)
+                   coalesce(live.last_seq, r.last_seq), coalesce(live.steps, r.steps), coalesce(live.total_tokens, r.total_tokens),
+                   started.max_steps
               FROM (SELECT run_id, owner, agent, status, created_at, updated_at, last_seq, steps, total_tokens
                       FROM oa_runs
                      WHERE ($1::text IS NULL OR owner = $1)
@@ -61,6 +63,12 @@ public sealed class RunQueries(RunDataSources sources)
                       FROM oa_run_events e
                      WHERE e.run_id = r.run_id AND r.status IN ('pending', 'running', 'waiting_for_input')
                     HAVING count(*) > 0) live ON true
+              -- The step count the run's input asks for (the bench agent's "steps"), from its run.started event:
+              -- one primary-key row per listed run; any other value (absent, not a whole number) is null.
+              LEFT JOIN LATERAL (
+                    SELECT CASE WHEN s.data -> 'input' ->> 'steps' ~ '^[0-9]{1,9}$' THEN (s.data -> 'input' ->> 'steps')::int END AS max_steps
+                      FROM oa_run_events s
+                     WHERE s.run_id = r.run_id AND s.seq = 1 AND s.type = 'run.started') started ON true
              ORDER BY r.created_at DESC, r.run_id DESC
             """);
         command.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = owner, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -80,7 +88,8 @@ public sealed class RunQueries(RunDataSources sources)
                 RunJson.StatusName(RunStatusNames.FromDb(reader.GetString(3))),
                 new DateTimeOffset(created, TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
                 reader.GetInt64(6), reader.GetInt32(7), null, null,
-                reader.GetInt64(8) > 0 ? new UsageResource(null, null, reader.GetInt64(8)) : null), (created, reader.GetString(0))));
+                reader.GetInt64(8) > 0 ? new UsageResource(null, null, reader.GetInt64(8)) : null,
+                MaxSteps: reader.IsDBNull(9) ? null : reader.GetInt32(9)), (created, reader.GetString(0))));
         }
 
         return rows;
