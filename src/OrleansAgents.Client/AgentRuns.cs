@@ -15,7 +15,23 @@ namespace OrleansAgents.Client;
 internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOptions> options) : IAgentRuns, IAsyncDisposable
 {
     private const int Page = 500;
+    private const int RecordAttempts = 60;
     private static readonly TimeSpan Silence = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Reading the record while following a run: a silo died or is starting, the run is still there; asked again every
+    /// 250 ms, 60 times in all. A run that does not exist is not asked about again.
+    /// </summary>
+    private static readonly ResiliencePipeline RecordRetry = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not RunNotFoundException),
+            MaxRetryAttempts = RecordAttempts - 1,
+            BackoffType = DelayBackoffType.Constant,
+            Delay = TimeSpan.FromMilliseconds(250),
+        })
+        .Build();
+
     private readonly string _watcherId = $"client-{Guid.NewGuid():N}";
     private readonly Lazy<RunDataSources> _db = new(() => new RunDataSources(
         NpgsqlDataSource.Create(options.Value.ConnectionString!), [.. options.Value.JournalShards.Select(NpgsqlDataSource.Create)]));
@@ -68,18 +84,8 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
         }
     }
 
-    private readonly Lazy<ResiliencePipeline> _retry = new(() => new ResiliencePipelineBuilder()
-        .AddTimeout(options.Value.RetryLimit)
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(NoWorkerFailures.IsUnavailable),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(5),
-        })
-        .Build());
+    private readonly Lazy<ResiliencePipeline> _retry = new(() => UnavailableRetry.Within(
+        options.Value.RetryLimit, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), NoWorkerFailures.IsUnavailable));
 
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default)
     {
@@ -192,21 +198,8 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
         }
     }
 
-    private async Task<IReadOnlyList<RunEvent>> ReadRecordAsync(string runId, long cursor, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await Run(runId).GetEventsAsync(cursor, Page).WaitAsync(cancellationToken);
-            }
-            catch (Exception ex) when (attempt < 60 && ex is not RunNotFoundException && !cancellationToken.IsCancellationRequested)
-            {
-                // A silo died or is starting: the run is still there; ask again.
-                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
-            }
-        }
-    }
+    private async Task<IReadOnlyList<RunEvent>> ReadRecordAsync(string runId, long cursor, CancellationToken cancellationToken) =>
+        await RecordRetry.ExecuteAsync(async ct => await Run(runId).GetEventsAsync(cursor, Page).WaitAsync(ct), cancellationToken);
 
     private static async Task TryAsync(Func<Task> action)
     {
