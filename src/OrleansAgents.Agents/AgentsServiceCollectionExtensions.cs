@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansAgents.Agents.Bench;
 using OrleansAgents.Agents.Chat;
 using OrleansAgents.Agents.VoiceAgentBuilder;
@@ -20,22 +21,18 @@ public static class AgentsServiceCollectionExtensions
     public static IServiceCollection AddBuiltInAgents(this IServiceCollection services, bool includeBench)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName)
-            .ValidateDataAnnotations()
-            .Validate(o => !o.IsOnline || Uri.TryCreate(o.Endpoint, UriKind.Absolute, out _), "OrleansAgents:Model:Endpoint must be an absolute URL.")
-            .ValidateOnStart();
+        services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelOptions>, ModelOptionsValidator>();
         services.AddSingleton<ModelClientFactory>();
-        services.AddOptions<VoiceAgentBuilderOptions>().BindConfiguration(VoiceAgentBuilderOptions.SectionName)
-            .Validate(o => o.MaxSteps is > 0 and <= 1000, "OrleansAgents:Agents:VoiceAgentBuilder:MaxSteps must be from 1 to 1000.")
-            .ValidateOnStart();
+        services.AddOptions<VoiceAgentBuilderOptions>().BindConfiguration(VoiceAgentBuilderOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<VoiceAgentBuilderOptions>, VoiceAgentBuilderOptionsValidator>();
         services.AddSingleton<IOfflinePlaybook, VoiceAgentBuilderPlaybook>();
         services.AddSingleton<VoiceAgentTools>();
 
         if (includeBench)
         {
-            services.AddOptions<BenchOptions>().BindConfiguration(BenchOptions.SectionName)
-                .Validate(o => !string.IsNullOrWhiteSpace(o.Version), "OrleansAgents:Agents:Bench:Version must not be empty.")
-                .ValidateOnStart();
+            services.AddOptions<BenchOptions>().BindConfiguration(BenchOptions.SectionName).ValidateOnStart();
+            services.AddSingleton<IValidateOptions<BenchOptions>, BenchOptionsValidator>();
             services.AddSingleton<IAgent, BenchAgent>();
         }
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansAgents.Journal;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 using OrleansAgents.Following;
 using OrleansAgents.Runs;
@@ -15,6 +14,7 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
 {
     private const int Page = 500;
     private static readonly TimeSpan Silence = TimeSpan.FromSeconds(2);
+
     private readonly string _watcherId = $"client-{Guid.NewGuid():N}";
     private readonly Lazy<RunDataSources> _db = new(() => new RunDataSources(
         NpgsqlDataSource.Create(options.Value.ConnectionString!), [.. options.Value.JournalShards.Select(NpgsqlDataSource.Create)]));
@@ -67,18 +67,8 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
         }
     }
 
-    private readonly Lazy<ResiliencePipeline> _retry = new(() => new ResiliencePipelineBuilder()
-        .AddTimeout(options.Value.RetryLimit)
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(NoWorkerFailures.IsUnavailable),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(5),
-        })
-        .Build());
+    private readonly Lazy<ResiliencePipeline> _retry = new(() => UnavailableRetry.Within(
+        options.Value.RetryLimit, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), NoWorkerFailures.IsUnavailable));
 
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunStatus? status = null, string? owner = null, int limit = 50, CancellationToken cancellationToken = default)
     {

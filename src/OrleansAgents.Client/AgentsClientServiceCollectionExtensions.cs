@@ -28,8 +28,8 @@ public static class AgentsClientServiceCollectionExtensions
                     o.JournalShards.AddRange(OrleansAgents.Journal.JournalServiceCollectionExtensions.GetJournalShards(configuration));
                 }
             })
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentsClientOptions>, AgentsClientOptionsValidator>();
 
         services.AddOrleansClient(client =>
         {

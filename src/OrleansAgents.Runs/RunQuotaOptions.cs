@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using OrleansAgents.Hosting;
+
 namespace OrleansAgents.Runs;
 
 /// <summary>
@@ -5,22 +8,34 @@ namespace OrleansAgents.Runs;
 /// <c>OrleansAgents:Runs:Quotas</c>. A run that passes a run limit fails with an error naming it; a start
 /// past the owner limit is refused (<see cref="RunQuotaExceededException"/>). Nothing already committed is lost.
 /// </summary>
-public sealed class RunQuotaOptions
+public sealed class RunQuotaOptions : IValidatableObject
 {
     public const string SectionName = "OrleansAgents:Runs:Quotas";
 
     /// <summary>The largest result one step may commit, in bytes of UTF-8 JSON (1 MiB).</summary>
+    [SettingRange(1024, int.MaxValue, ErrorMessage = "OrleansAgents:Runs:Quotas:MaxStepResultBytes must be at least 1024.")]
     public int MaxStepResultBytes { get; set; } = 1 << 20;
 
     /// <summary>The most bytes a run's journal may hold, event data counted as UTF-8 (256 MiB).</summary>
     public long MaxJournalBytes { get; set; } = 256L << 20;
 
     /// <summary>The most steps one run may commit (10,000).</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "OrleansAgents:Runs:Quotas:MaxSteps must be at least 1.")]
     public int MaxSteps { get; set; } = 10_000;
 
     /// <summary>The most unfinished runs (pending, running, waiting for input) one owner may have; a start past it is refused (100).</summary>
+    [SettingRange(1, int.MaxValue, ErrorMessage = "OrleansAgents:Runs:Quotas:MaxUnfinishedRunsPerOwner must be at least 1.")]
     public int MaxUnfinishedRunsPerOwner { get; set; } = 100;
 
     /// <summary>The configuration key of a limit, as errors name it.</summary>
     public static string Key(string name) => $"{SectionName}:{name}";
+
+    /// <summary>The rule across limits: a journal holds at least one step result.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxJournalBytes < MaxStepResultBytes)
+        {
+            yield return new ValidationResult($"{Key(nameof(MaxJournalBytes))} must be at least MaxStepResultBytes.", [nameof(MaxJournalBytes)]);
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using OrleansAgents.Agents;
 using OrleansAgents.Hosting.Placement;
@@ -19,29 +20,13 @@ public static class RunsSiloBuilderExtensions
     public static ISiloBuilder AddOrleansAgentsRuns(this ISiloBuilder silo)
     {
         var services = silo.Services;
-        services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RunOptions>().BindConfiguration(RunOptions.SectionName)
-            .Validate(o => o.ReminderPeriod >= TimeSpan.FromSeconds(5), "OrleansAgents:Runs:ReminderPeriod must be at least 5 seconds.")
-            .Validate(o => o.MaxAttempts is >= 1 and <= 100, "OrleansAgents:Runs:MaxAttempts must be from 1 to 100.")
-            .Validate(o => o.StepTimeout > TimeSpan.Zero, "OrleansAgents:Runs:StepTimeout must be positive.")
-            .Validate(o => o.RecoveryWakeConcurrency is >= 1 and <= 1024, "OrleansAgents:Runs:RecoveryWakeConcurrency must be from 1 to 1024.")
-            .Validate(o => o.RecoveryRetryLimit > TimeSpan.Zero, "OrleansAgents:Runs:RecoveryRetryLimit must be positive.")
-            .Validate(o => o.PinTimeout > TimeSpan.Zero, "OrleansAgents:Runs:PinTimeout must be positive.")
-            .Validate(o => o.SnapshotEverySteps >= 1, "OrleansAgents:Runs:SnapshotEverySteps must be at least 1.")
-            .Validate(o => o.DraftInterval > TimeSpan.Zero && o.DraftInterval <= TimeSpan.FromSeconds(10), "OrleansAgents:Runs:DraftInterval must be more than 0 and at most 10 seconds.")
-            .Validate(o => o.SnapshotEveryBytes >= 1024, "OrleansAgents:Runs:SnapshotEveryBytes must be at least 1024.")
-            .Validate(o => o.Quotas.MaxStepResultBytes >= 1024, "OrleansAgents:Runs:Quotas:MaxStepResultBytes must be at least 1024.")
-            .Validate(o => o.Quotas.MaxJournalBytes >= o.Quotas.MaxStepResultBytes, "OrleansAgents:Runs:Quotas:MaxJournalBytes must be at least MaxStepResultBytes.")
-            .Validate(o => o.Quotas.MaxSteps >= 1, "OrleansAgents:Runs:Quotas:MaxSteps must be at least 1.")
-            .Validate(o => o.Quotas.MaxUnfinishedRunsPerOwner >= 1, "OrleansAgents:Runs:Quotas:MaxUnfinishedRunsPerOwner must be at least 1.")
-            .ValidateOnStart();
-
-        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName)
-            .Validate(o => o.FinishedRuns is null || o.FinishedRuns > TimeSpan.Zero, "OrleansAgents:Retention:FinishedRuns must be positive (or unset to keep every run).")
-            .Validate(o => o.SweepPeriod > TimeSpan.Zero, "OrleansAgents:Retention:SweepPeriod must be positive.")
-            .Validate(o => o.BatchSize is >= 1 and <= 10_000, "OrleansAgents:Retention:BatchSize must be from 1 to 10000.")
-            .Validate(o => o.Concurrency is >= 1 and <= 256, "OrleansAgents:Retention:Concurrency must be from 1 to 256.")
-            .ValidateOnStart();
+        // Validated at start by validators generated from the options' attributes; each error names its setting.
+        services.AddOptions<JournalOptions>().BindConfiguration(JournalOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JournalOptions>, JournalOptionsValidator>();
+        services.AddOptions<RunOptions>().BindConfiguration(RunOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RunOptions>, RunOptionsValidator>();
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
 
         services.AddSingleton<JournalWriter>();
         services.AddSingleton<JournalPort>();

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using OrleansAgents.Hosting;
 
 namespace OrleansAgents.Web;
 
@@ -8,19 +8,19 @@ public sealed class FrontEndOptions
     public const string SectionName = "FrontEnd";
 
     /// <summary>Largest request body accepted, in bytes.</summary>
-    [Range(1024, 64 * 1024 * 1024)]
+    [SettingRange(1024, 64 * 1024 * 1024, ErrorMessage = "FrontEnd:MaxRequestBodyBytes must be from 1024 to 67108864.")]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Largest run input accepted, in bytes of JSON.</summary>
-    [Range(2, 16 * 1024 * 1024)]
+    [SettingRange(2, 16 * 1024 * 1024, ErrorMessage = "FrontEnd:MaxInputBytes must be from 2 to 16777216.")]
     public int MaxInputBytes { get; set; } = 64 * 1024;
 
     /// <summary>Runs one owner may start per minute.</summary>
-    [Range(1, 1_000_000)]
+    [SettingRange(1, 1_000_000, ErrorMessage = "FrontEnd:RunsPerOwnerPerMinute must be from 1 to 1000000.")]
     public int RunsPerOwnerPerMinute { get; set; } = 600;
 
     /// <summary>Live streams (SSE or WebSocket) one owner may hold open at once.</summary>
-    [Range(1, 100_000)]
+    [SettingRange(1, 100_000, ErrorMessage = "FrontEnd:MaxStreamsPerOwner must be from 1 to 100000.")]
     public int MaxStreamsPerOwner { get; set; } = 2000;
 
     /// <summary>
@@ -33,7 +33,7 @@ public sealed class FrontEndOptions
     public string[] AllowedOrigins { get; set; } = [];
 
     /// <summary>Live events buffered per client before it is switched to catch-up reads.</summary>
-    [Range(16, 100_000)]
+    [SettingRange(16, 100_000, ErrorMessage = "FrontEnd:ClientBufferEvents must be from 16 to 100000.")]
     public int ClientBufferEvents { get; set; } = 512;
 
     /// <summary>With no live event for this long, a follower checks the journal (streams may lose messages).</summary>
@@ -46,7 +46,7 @@ public sealed class FrontEndOptions
     public TimeSpan StreamStateGrace { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long a stream token (<c>POST /api/runs/{id}/stream-token</c>) opens its run's stream.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [SettingRange(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "FrontEnd:StreamTokenLifetime must be from 00:00:01 to 01:00:00.")]
     public TimeSpan StreamTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -60,6 +60,6 @@ public sealed class FrontEndOptions
     /// as it stands (<c>in_progress</c>; the run goes on, poll it). Below the SDKs' own timeouts (.NET: 100 s), which
     /// would resend the request and start a second run.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [SettingRange(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "FrontEnd:ResponseWaitLimit must be from 00:00:01 to 01:00:00.")]
     public TimeSpan ResponseWaitLimit { get; set; } = TimeSpan.FromSeconds(90);
 }

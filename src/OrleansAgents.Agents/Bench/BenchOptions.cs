@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace OrleansAgents.Agents.Bench;
 
 /// <summary>The <c>bench</c> agent's definition, for drills and tests of deploys. Section <c>OrleansAgents:Agents:Bench</c>.</summary>
@@ -17,6 +19,7 @@ public sealed class BenchOptions
         || string.Equals(configuration[EnabledKey], "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The definition's version: a silo started with another value is a deploy of a changed agent.</summary>
+    [Required(ErrorMessage = "OrleansAgents:Agents:Bench:Version must not be empty.")]
     public string Version { get; set; } = "1";
 
     /// <summary>What its runs do once no silo hosts their version (its decisions read committed steps only: Upgrade).</summary>

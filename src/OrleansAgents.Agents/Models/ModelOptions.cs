@@ -6,7 +6,7 @@ namespace OrleansAgents.Models;
 /// The model agents call. Section <c>OrleansAgents:Model</c>. With no <see cref="Endpoint"/> the built-in
 /// offline model answers, so everything works with no network.
 /// </summary>
-public sealed class ModelOptions
+public sealed class ModelOptions : IValidatableObject
 {
     public const string SectionName = "OrleansAgents:Model";
 
@@ -20,7 +20,7 @@ public sealed class ModelOptions
     public string? ApiKey { get; set; }
 
     /// <summary>The model name sent with each request.</summary>
-    [Required]
+    [Required(ErrorMessage = "OrleansAgents:Model:Name is required.")]
     public string Name { get; set; } = "gpt-4o-mini";
 
     /// <summary>How long one offline model call takes, spread over its streamed text.</summary>
@@ -28,4 +28,13 @@ public sealed class ModelOptions
 
     /// <summary>Whether calls go to <see cref="Endpoint"/> rather than the offline model.</summary>
     public bool IsOnline => !string.IsNullOrWhiteSpace(Endpoint);
+
+    /// <summary>An endpoint, when set, is an absolute URL.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (IsOnline && !Uri.TryCreate(Endpoint, UriKind.Absolute, out _))
+        {
+            yield return new ValidationResult("OrleansAgents:Model:Endpoint must be an absolute URL.", [nameof(Endpoint)]);
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using OrleansAgents.Hosting;
+
 namespace OrleansAgents.Agents.VoiceAgentBuilder;
 
 /// <summary>The voice-agent-builder agent. Section <c>OrleansAgents:Agents:VoiceAgentBuilder</c>.</summary>
@@ -6,6 +8,7 @@ public sealed class VoiceAgentBuilderOptions
     public const string SectionName = "OrleansAgents:Agents:VoiceAgentBuilder";
 
     /// <summary>The most steps a run may take.</summary>
+    [SettingRange(1, 1000, ErrorMessage = "OrleansAgents:Agents:VoiceAgentBuilder:MaxSteps must be from 1 to 1000.")]
     public int MaxSteps { get; set; } = 40;
 
     /// <summary>How long each tool takes on top of its work (simulates slower real systems in demos).</summary>

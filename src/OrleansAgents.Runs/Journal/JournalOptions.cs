@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using OrleansAgents.Hosting;
 
 namespace OrleansAgents.Journal;
 
@@ -11,11 +11,11 @@ public sealed class JournalOptions
     /// Most run commits grouped into one PostgreSQL statement. Commits from concurrent runs share a
     /// round trip and a WAL flush (group commit).
     /// </summary>
-    [Range(1, 10_000)]
+    [SettingRange(1, 10_000, ErrorMessage = "OrleansAgents:Journal:MaxBatchSize must be from 1 to 10000.")]
     public int MaxBatchSize { get; set; } = 512;
 
     /// <summary>Writer loops committing batches in parallel, each on its own connection.</summary>
-    [Range(1, 64)]
+    [SettingRange(1, 64, ErrorMessage = "OrleansAgents:Journal:Writers must be from 1 to 64.")]
     public int Writers { get; set; } = 2;
 
     /// <summary>

@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using OrleansAgents.Telemetry;
+using Polly;
+using Polly.Retry;
 
 namespace OrleansAgents.Journal;
 
@@ -44,10 +46,14 @@ public sealed class JournalWriter(
          WHERE r.last_seq < excluded.last_seq
         """;
 
+    private static readonly ResiliencePropertyKey<long> Started = new("oa.journal.started");
+    private static readonly ResiliencePropertyKey<int> BatchCount = new("oa.journal.batch-count");
+
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly CancellationTokenSource _stopping = new();
     private readonly JournalOptions _options = options.Value;
     private Task[] _writers = [];
+    private ResiliencePipeline? _retry;
     private int _disposed;
 
     /// <summary>Commits the events and runs-table row atomically. Completes once PostgreSQL has committed.</summary>
@@ -117,6 +123,8 @@ public sealed class JournalWriter(
         _stopping.Dispose();
     }
 
+    private ResiliencePipeline Retry => _retry ??= BuildRetry();
+
     private async Task WriteLoopAsync()
     {
         var batch = new List<Pending>(_options.MaxBatchSize);
@@ -154,67 +162,79 @@ public sealed class JournalWriter(
 
     private async Task CommitBatchAsync(List<Pending> batch, NpgsqlDataSource dataSource)
     {
-        var started = Stopwatch.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(50);
-        while (true)
+        var context = ResilienceContextPool.Shared.Get(_stopping.Token);
+        context.Properties.Set(Started, Stopwatch.GetTimestamp());
+        context.Properties.Set(BatchCount, batch.Count);
+        try
         {
-            try
+            await Retry.ExecuteAsync(
+                static async (_, state) => await state.Writer.WriteAsync(state.Batch, state.DataSource),
+                context,
+                (Writer: this, Batch: batch, DataSource: dataSource));
+            foreach (var item in batch)
             {
-                await WriteAsync(batch, dataSource);
-                foreach (var item in batch)
-                {
-                    item.Completion.TrySetResult();
-                }
-
-                return;
-            }
-            catch (Exception ex) when (IsTransient(ex) && !_stopping.IsCancellationRequested)
-            {
-                if (Stopwatch.GetElapsedTime(started) > _options.UnavailableRetryLimit)
-                {
-                    Log.JournalGaveUp(logger, batch.Count, ex);
-                    foreach (var item in batch)
-                    {
-                        item.Completion.TrySetException(new JournalUnavailableException(ex));
-                    }
-
-                    return;
-                }
-
-                Log.JournalRetrying(logger, batch.Count, delay.TotalMilliseconds, ex.Message);
-                await Task.Delay(delay);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 1000));
-            }
-            catch (Exception ex) when (batch.Count > 1)
-            {
-                // One commit spoiled the statement for all: commit each on its own so only it fails.
-                Log.JournalSplitting(logger, batch.Count, ex.Message);
-                foreach (var item in batch)
-                {
-                    await CommitBatchAsync([item], dataSource);
-                }
-
-                return;
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                var single = batch[0];
-                single.Completion.TrySetException(new JournalConflictException(single.RunId, ex));
-                return;
-            }
-            catch (Exception ex) when (ex is PostgresException or NpgsqlException { IsTransient: false } or InvalidCastException or ArgumentException or FormatException)
-            {
-                // Refused for what the commit holds: sending it again fails the same way.
-                batch[0].Completion.TrySetException(new JournalRejectedException(batch[0].RunId, ex));
-                return;
-            }
-            catch (Exception ex)
-            {
-                batch[0].Completion.TrySetException(ex);
-                return;
+                item.Completion.TrySetResult();
             }
         }
+        catch (Exception ex) when (IsTransient(ex) && !_stopping.IsCancellationRequested)
+        {
+            // Still unreachable past the retry limit.
+            Log.JournalGaveUp(logger, batch.Count, ex);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(new JournalUnavailableException(ex));
+            }
+        }
+        catch (Exception ex) when (batch.Count > 1)
+        {
+            // One commit spoiled the statement for all: commit each on its own so only it fails.
+            Log.JournalSplitting(logger, batch.Count, ex.Message);
+            foreach (var item in batch)
+            {
+                await CommitBatchAsync([item], dataSource);
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            var single = batch[0];
+            single.Completion.TrySetException(new JournalConflictException(single.RunId, ex));
+        }
+        catch (Exception ex) when (ex is PostgresException or NpgsqlException { IsTransient: false } or InvalidCastException or ArgumentException or FormatException)
+        {
+            // Refused for what the commit holds: sending it again fails the same way.
+            batch[0].Completion.TrySetException(new JournalRejectedException(batch[0].RunId, ex));
+        }
+        catch (Exception ex)
+        {
+            batch[0].Completion.TrySetException(ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
+
+    /// <summary>
+    /// Transient failures (PostgreSQL down) again, backing off from 50 ms doubling to 1 s, until
+    /// <see cref="JournalOptions.UnavailableRetryLimit"/> has passed since the batch's first try; runs pause meanwhile.
+    /// Each retry is logged. An attempt in flight is never cut short by the limit; silo shutdown stops the waiting.
+    /// </summary>
+    private ResiliencePipeline BuildRetry() => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && IsTransient(ex)
+                && Stopwatch.GetElapsedTime(args.Context.Properties.GetValue(Started, 0L)) <= _options.UnavailableRetryLimit),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(50),
+            MaxDelay = TimeSpan.FromSeconds(1),
+            OnRetry = args =>
+            {
+                Log.JournalRetrying(logger, args.Context.Properties.GetValue(BatchCount, 0), args.RetryDelay.TotalMilliseconds, args.Outcome.Exception!.Message);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
 
     private async Task WriteAsync(List<Pending> batch, NpgsqlDataSource dataSource)
     {

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Journal;
 using Polly;
-using Polly.Retry;
 using OrleansAgents.Runs;
 
 namespace OrleansAgents.Recovery;
@@ -117,17 +116,5 @@ public sealed class DeadSiloRecoveryService(
         }
     }
 
-    /// <summary>Exponential backoff with jitter from 100 ms to 5 s, for <see cref="RunOptions.RecoveryRetryLimit"/> in all.</summary>
-    private ResiliencePipeline Retry => _retry ??= new ResiliencePipelineBuilder()
-        .AddTimeout(runOptions.Value.RecoveryRetryLimit)
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(100),
-            MaxDelay = TimeSpan.FromSeconds(5),
-        })
-        .Build();
+    private ResiliencePipeline Retry => _retry ??= RecoveryRetry.For(runOptions.Value);
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Runs;
 using Polly;
-using Polly.Retry;
 
 namespace OrleansAgents.Recovery;
 
@@ -59,17 +58,6 @@ public sealed class RunReactivator(IGrainFactory grains, IOptions<RunOptions> op
         }
     }
 
-    /// <summary>A first wait of 100 ms lets the old activation go; then exponential backoff with jitter up to 5 s.</summary>
-    private ResiliencePipeline Retry => _retry ??= new ResiliencePipelineBuilder()
-        .AddTimeout(options.Value.RecoveryRetryLimit)
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(100),
-            MaxDelay = TimeSpan.FromSeconds(5),
-        })
-        .Build();
+    /// <summary>After a first wait of 100 ms that lets the old activation go: see <see cref="RecoveryRetry"/>.</summary>
+    private ResiliencePipeline Retry => _retry ??= RecoveryRetry.For(options.Value);
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -30,7 +31,8 @@ public static class FrontEndExtensions
             tracing: t => t.AddAspNetCoreInstrumentation());
 
         var services = builder.Services;
-        services.AddOptions<FrontEndOptions>().BindConfiguration(FrontEndOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<FrontEndOptions>().BindConfiguration(FrontEndOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FrontEndOptions>, FrontEndOptionsValidator>();
         services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.SectionName);
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
             o.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>($"{FrontEndOptions.SectionName}:MaxRequestBodyBytes") ?? 1024 * 1024);

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrleansAgents.Runs;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace OrleansAgents.Web.Infrastructure;
@@ -15,18 +14,8 @@ namespace OrleansAgents.Web.Infrastructure;
 /// </summary>
 public sealed class ClusterCalls(IOptions<FrontEndOptions> options)
 {
-    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
-        .AddTimeout(options.Value.NoWorkerRetryLimit)
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(NoWorkerFailures.IsUnavailable),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(100),
-            MaxDelay = TimeSpan.FromSeconds(1),
-        })
-        .Build();
+    private readonly ResiliencePipeline _retry = UnavailableRetry.Within(
+        options.Value.NoWorkerRetryLimit, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), NoWorkerFailures.IsUnavailable);
 
     public async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
