@@ -9,6 +9,8 @@ namespace OrleansAgents.Following;
 /// </summary>
 public abstract class LiveEventBuffer : ILiveRunEvents
 {
+    /// <summary>Not an event: <see cref="MarkBehind"/>'s wake-up, read as silence.</summary>
+    private static readonly RunEvent Behind = new("", -1, "", DateTimeOffset.MinValue, "");
     private readonly Channel<RunEvent> _channel;
     private volatile bool _lagging;
 
@@ -35,19 +37,31 @@ public abstract class LiveEventBuffer : ILiveRunEvents
         }
     }
 
+    /// <summary>
+    /// Wakes the follower as if its feed had gone silent: the feed knows it missed something (the record holds more
+    /// than it delivered), so the follower renews the watch and reads the record now rather than after its idle time.
+    /// </summary>
+    public void MarkBehind()
+    {
+        if (!_channel.Writer.TryWrite(Behind))
+        {
+            _lagging = true; // full: the follower reads the record at its next event anyway
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask<RunEvent?> ReadAsync(TimeSpan idle, CancellationToken cancellationToken)
     {
         if (_channel.Reader.TryRead(out var ready))
         {
-            return ready;
+            return Real(ready);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(idle);
         try
         {
-            return await _channel.Reader.WaitToReadAsync(timeout.Token) && _channel.Reader.TryRead(out var next) ? next : null;
+            return await _channel.Reader.WaitToReadAsync(timeout.Token) && _channel.Reader.TryRead(out var next) ? Real(next) : null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -66,6 +80,8 @@ public abstract class LiveEventBuffer : ILiveRunEvents
 
     /// <inheritdoc />
     public abstract void Renew();
+
+    private static RunEvent? Real(RunEvent e) => ReferenceEquals(e, Behind) ? null : e;
 
     /// <summary>No more events will be offered (the follower left).</summary>
     protected void Complete() => _channel.Writer.TryComplete();

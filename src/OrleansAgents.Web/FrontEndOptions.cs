@@ -36,7 +36,10 @@ public sealed class FrontEndOptions
     [SettingRange(16, 100_000, ErrorMessage = "FrontEnd:ClientBufferEvents must be from 16 to 100000.")]
     public int ClientBufferEvents { get; set; } = 512;
 
-    /// <summary>With no live event for this long, a follower checks the journal (streams may lose messages).</summary>
+    /// <summary>
+    /// With no live event for this long, the front end checks the journal for that run, once for all its followers
+    /// (live delivery may lose a message); while checks find nothing the interval doubles, up to 30 s.
+    /// </summary>
     public TimeSpan IdleJournalCheck { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often housekeeping runs.</summary>

@@ -41,10 +41,15 @@ public sealed class FailureStreamTests(ITestOutputHelper output) : IAsyncLifetim
 
         var victim = Cluster.Silos[0];
         victim.Kill();
+        var sinceKill = System.Diagnostics.Stopwatch.StartNew();
         output.WriteLine($"killed {victim.Name}");
         var results = await Task.WhenAll(watching);
+        output.WriteLine($"every client had its run's end {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill");
 
         AssertEveryClientSawTheWholeRun(results, steps: 20);
+        // The moved runs forget this front end; its check of quiet runs (FrontEnd:IdleJournalCheck, 2 s) finds their
+        // new events in the journal and wakes the followers, long before a follower's own 60 s of silence would.
+        Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(40), $"followers waited {sinceKill.Elapsed.TotalSeconds:0} s");
     }
 
     [Fact]

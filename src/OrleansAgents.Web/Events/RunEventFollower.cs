@@ -14,12 +14,19 @@ public sealed class RunEventFollower(RunEventHub hub, JournalStore store, IOptio
 {
     private const int PageSize = 500;
 
+    /// <summary>
+    /// A follower's own safety net. The hub checks the journal for a quiet run once for all its followers and wakes
+    /// them when something was missed (<see cref="FrontEndOptions.IdleJournalCheck"/>), so each follower reads the
+    /// record on its own only after this much silence.
+    /// </summary>
+    private static readonly TimeSpan FollowerIdle = TimeSpan.FromSeconds(60);
+
     public async IAsyncEnumerable<RunEvent> FollowAsync(string runId, long after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var settings = options.Value;
         // Subscribe before reading the record, so nothing committed in between is missed.
         await using var live = await hub.SubscribeAsync(runId, settings.ClientBufferEvents, cancellationToken);
-        var follow = new FollowSettings(PageSize, settings.IdleJournalCheck,
+        var follow = new FollowSettings(PageSize, FollowerIdle,
             e => AgentsTelemetry.EventLag.Record((DateTimeOffset.UtcNow - e.At).TotalMilliseconds));
         await foreach (var e in ResumeRule.FollowAsync(new JournalRecord(store, runId), live, after, follow, cancellationToken))
         {
