@@ -8,8 +8,9 @@ namespace OrleansAgents.Bench;
 
 /// <summary>
 /// E1 and E2: WebSocket watchers through the front end (the path web clients use); latency from an event's commit
-/// timestamp to its arrival at each client, for events committed after every client had connected; for E2 also the
-/// front end's memory per watcher (its RSS with every watcher connected, less its RSS before the first connected).
+/// timestamp to its arrival at each client, for events committed after every client had caught up; the front end's
+/// memory per watcher (its RSS, and its managed heap after the last collection, with every watcher caught up, less
+/// the same before the first connected).
 /// </summary>
 internal static class EventDeliveryWorkload
 {
@@ -32,27 +33,32 @@ internal static class EventDeliveryWorkload
         }
 
         var rssBefore = FrontEndRssKb(settings);
-        // Measure only once every client is connected, so the figure is live delivery.
+        var heapBefore = await FrontEndHeapBytesAsync(http);
+        // Measure only once every client has caught up (it received an event committed after it connected), so the
+        // figure is live delivery, not the catch-up of thousands of connections.
         var ready = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connected = 0;
+        var caughtUp = 0;
         using var gate = new SemaphoreSlim(ConnectConcurrency);
         var clients = Enumerable.Range(0, subscribers).Select(i => SubscribeAsync(settings, ids[i % ids.Count], gate, () =>
         {
-            if (Interlocked.Increment(ref connected) == subscribers)
+            if (Interlocked.Increment(ref caughtUp) == subscribers)
             {
                 ready.TrySetResult(DateTimeOffset.UtcNow.AddMilliseconds(500));
             }
         }, ready.Task)).ToList();
-        var allConnected = await Task.WhenAny(ready.Task, Task.WhenAll(clients));
+        var allCaughtUp = await Task.WhenAny(ready.Task, Task.WhenAll(clients));
         double? rssPerWatcherKb = null;
-        if (allConnected == ready.Task && rssBefore is { } before)
+        double? heapPerWatcherKb = null;
+        if (allCaughtUp == ready.Task)
         {
-            await Task.Delay(TimeSpan.FromSeconds(2)); // every client caught up, buffers settled
-            rssPerWatcherKb = (FrontEndRssKb(settings)!.Value - before) / (double)subscribers;
+            await Task.Delay(TimeSpan.FromSeconds(2)); // buffers settled
+            rssPerWatcherKb = rssBefore is { } before ? (FrontEndRssKb(settings)!.Value - before) / (double)subscribers : null;
+            heapPerWatcherKb = (await FrontEndHeapBytesAsync(http) - heapBefore) / 1024.0 / subscribers;
         }
 
         var results = await Task.WhenAll(clients);
-        var latencies = results.SelectMany(r => r.Latencies).Order().ToList();
+        var samples = results.SelectMany(r => r.Latencies).ToList();
+        var latencies = samples.Select(l => l.Ms).Order().ToList();
         var result = new WorkloadResult(name);
         result.Figures["subscribers"] = subscribers;
         result.Figures["workflows"] = runs;
@@ -62,19 +68,31 @@ internal static class EventDeliveryWorkload
         result.Figures["max_ms"] = latencies.Count > 0 ? latencies[^1] : double.NaN;
         result.Figures["incomplete_clients"] = results.Count(r => !r.Complete);
         result.Figures["path"] = "http-websocket";
+        if (samples.Count > 0)
+        {
+            // p99 by 10 s of commit time from the start of measuring: a backlog from the connection storm shows early.
+            var start = samples.Min(l => l.At);
+            result.Figures["p99_ms_by_10s"] = string.Join(" ", samples.GroupBy(l => (int)((l.At - start).TotalSeconds / 10)).OrderBy(g => g.Key)
+                .Select(g => Percentile([.. g.Select(l => l.Ms).Order()], 0.99).ToString("0", CultureInfo.InvariantCulture)));
+        }
         if (rssPerWatcherKb is { } perWatcher)
         {
             result.Figures["frontend_rss_before_mib"] = rssBefore!.Value / 1024.0;
-            result.Figures["frontend_kib_per_watcher"] = perWatcher;
+            result.Figures["frontend_rss_kib_per_watcher"] = perWatcher;
+        }
+
+        if (heapPerWatcherKb is { } heapPerWatcher)
+        {
+            result.Figures["frontend_heap_kib_per_watcher"] = heapPerWatcher;
         }
 
         return result;
     }
 
-    private static async Task<(List<double> Latencies, bool Complete)> SubscribeAsync(
-        BenchSettings settings, string runId, SemaphoreSlim gate, Action onConnected, Task<DateTimeOffset> measureFrom)
+    private static async Task<(List<(DateTimeOffset At, double Ms)> Latencies, bool Complete)> SubscribeAsync(
+        BenchSettings settings, string runId, SemaphoreSlim gate, Action onCaughtUp, Task<DateTimeOffset> measureFrom)
     {
-        var latencies = new List<double>();
+        var latencies = new List<(DateTimeOffset At, double Ms)>();
         using var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", $"Bearer {settings.ApiKey}");
         var uri = new UriBuilder(settings.FrontEnd) { Scheme = "ws", Path = $"/api/runs/{runId}/ws" }.Uri;
@@ -89,7 +107,8 @@ internal static class EventDeliveryWorkload
             gate.Release();
         }
 
-        onConnected();
+        var connectedAt = DateTimeOffset.UtcNow;
+        var live = false;
         var buffer = new byte[4 * 1024];
         long expected = 1;
         var complete = true;
@@ -115,11 +134,26 @@ internal static class EventDeliveryWorkload
             var seq = doc.RootElement.GetProperty("seq").GetInt64();
             complete &= seq == expected++;
             var at = doc.RootElement.GetProperty("at").GetDateTimeOffset();
+            if (!live && at > connectedAt)
+            {
+                live = true;
+                onCaughtUp();
+            }
+
             if (measureFrom.IsCompleted && at > measureFrom.Result)
             {
-                latencies.Add((now - at).TotalMilliseconds);
+                latencies.Add((at, (now - at).TotalMilliseconds));
             }
         }
+    }
+
+    /// <summary>The front end's managed heap after its last collection, less fragmentation (from its /metrics).</summary>
+    private static async Task<double> FrontEndHeapBytesAsync(HttpClient http)
+    {
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        double Sum(string name) => metrics.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        return Sum("dotnet_gc_last_collection_heap_size_bytes") - Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes");
     }
 
     /// <summary>The front end's resident memory, from the local cluster's pid file (null when it runs elsewhere).</summary>
