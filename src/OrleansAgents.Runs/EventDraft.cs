@@ -1,6 +1,7 @@
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using OrleansAgents.Agents;
+using OrleansAgents.Runs.Events;
 
 namespace OrleansAgents.Runs;
 
@@ -40,162 +41,73 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
     /// <summary>When a pinned run fails if no silo hosts its version.</summary>
     public DateTimeOffset? Until { get; init; }
 
-    public static EventDraft RunStarted(RunHeader header, string activation) => new(RunEventTypes.RunStarted, Json(w =>
-    {
-        w.WriteString("agent", header.Agent);
-        w.WriteString("version", header.AgentVersion);
-        w.WriteString("owner", header.Owner);
-        w.WritePropertyName("input");
-        w.WriteRawValue(header.Input);
-        w.WriteString("activation", activation);
-    })) { Activation = activation, Version = header.AgentVersion };
+    public static EventDraft RunStarted(RunHeader header, string activation) => new(RunEventTypes.RunStarted, Json(
+        new RunStartedData(header.Agent, header.AgentVersion, header.Owner, new RawJson(header.Input), activation), Payloads.RunStartedData))
+    { Activation = activation, Version = header.AgentVersion };
 
-    public static EventDraft RunUpgraded(string from, string to) => new(RunEventTypes.RunUpgraded, Json(w =>
-    {
-        w.WriteString("from", from);
-        w.WriteString("to", to);
-    })) { Version = to };
+    public static EventDraft RunUpgraded(string from, string to) => new(RunEventTypes.RunUpgraded, Json(
+        new RunUpgradedData(from, to), Payloads.RunUpgradedData))
+    { Version = to };
 
-    public static EventDraft RunPinned(string version, DateTimeOffset until) => new(RunEventTypes.RunPinned, Json(w =>
-    {
-        w.WriteString("version", version);
-        w.WriteString("until", until);
-    })) { Version = version, Until = until };
+    public static EventDraft RunPinned(string version, DateTimeOffset until) => new(RunEventTypes.RunPinned, Json(
+        new RunPinnedData(version, until), Payloads.RunPinnedData))
+    { Version = version, Until = until };
 
-    public static EventDraft RunResumed(int? step, string silo, string activation, Core.RunLoad? load = null) => new(RunEventTypes.RunResumed, Json(w =>
-    {
-        if (step is { } index)
-        {
-            w.WriteNumber("step", index);
-        }
+    public static EventDraft RunResumed(int? step, string silo, string activation, Core.RunLoad? load = null) => new(RunEventTypes.RunResumed, Json(
+        new RunResumedData(step, silo, activation, load is null ? null : new RunResumedRead(load.SnapshotSeq, load.Events, Math.Round(load.Milliseconds, 3))),
+        Payloads.RunResumedData))
+    { Activation = activation };
 
-        w.WriteString("silo", silo);
-        w.WriteString("activation", activation);
-        if (load is not null)
-        {
-            w.WriteStartObject("read");
-            w.WriteNumber("snapshotSeq", load.SnapshotSeq);
-            w.WriteNumber("events", load.Events);
-            w.WriteNumber("ms", Math.Round(load.Milliseconds, 3));
-            w.WriteEndObject();
-        }
-    })) { Activation = activation };
+    public static EventDraft StepStarted(string keyPrefix, StepPlan plan) => new(RunEventTypes.StepStarted, Json(
+        new StepStartedData(plan.Index, plan.Name, $"{keyPrefix}:{plan.Index}", new RawJson(plan.Args)), Payloads.StepStartedData),
+        Started: plan);
 
-    public static EventDraft StepStarted(string keyPrefix, StepPlan plan) => new(RunEventTypes.StepStarted, Json(w =>
-    {
-        w.WriteNumber("step", plan.Index);
-        w.WriteString("name", plan.Name);
-        w.WriteString("idempotencyKey", $"{keyPrefix}:{plan.Index}");
-        w.WritePropertyName("args");
-        w.WriteRawValue(plan.Args);
-    }), Started: plan);
+    public static EventDraft StepCompleted(CommittedStep step, double durationMs, RunUsage? usage) => new(RunEventTypes.StepCompleted, Json(
+        new StepCompletedData(step.Index, step.Name, Math.Round(durationMs, 3), new RawJson(step.Result), Written(usage)), Payloads.StepCompletedData),
+        Completed: step)
+    { Usage = usage };
 
-    public static EventDraft StepCompleted(CommittedStep step, double durationMs, RunUsage? usage) => new(RunEventTypes.StepCompleted, Json(w =>
-    {
-        w.WriteNumber("step", step.Index);
-        w.WriteString("name", step.Name);
-        w.WriteNumber("durationMs", Math.Round(durationMs, 3));
-        w.WritePropertyName("result");
-        w.WriteRawValue(step.Result);
-        WriteUsage(w, usage);
-    }), Completed: step) { Usage = usage };
-
-    public static EventDraft ToolIntent(string keyPrefix, int step, string tool) => new(RunEventTypes.ToolIntent, Json(w =>
-    {
-        w.WriteNumber("step", step);
-        w.WriteString("tool", tool);
-        w.WriteString("idempotencyKey", $"{keyPrefix}:{step}");
-    })) { Step = step };
+    public static EventDraft ToolIntent(string keyPrefix, int step, string tool) => new(RunEventTypes.ToolIntent, Json(
+        new ToolIntentData(step, tool, $"{keyPrefix}:{step}"), Payloads.ToolIntentData))
+    { Step = step };
 
     /// <summary>A draft of the pending step's streamed text: the piece after what its attempt has drafted so far.</summary>
-    public static EventDraft StepDelta(int step, string text) => new(RunEventTypes.StepDelta, Json(w =>
-    {
-        w.WriteNumber("step", step);
-        w.WriteString("text", text);
-    })) { Step = step, Text = text };
+    public static EventDraft StepDelta(int step, string text) => new(RunEventTypes.StepDelta, Json(
+        new StepDeltaData(step, text), Payloads.StepDeltaData))
+    { Step = step, Text = text };
 
-    public static EventDraft StepRetrying(int step, int attempt, string error, double delayMs) => new(RunEventTypes.StepRetrying, Json(w =>
-    {
-        w.WriteNumber("step", step);
-        w.WriteNumber("attempt", attempt);
-        w.WriteString("error", error);
-        w.WriteNumber("delayMs", Math.Round(delayMs));
-    })) { Step = step };
+    public static EventDraft StepRetrying(int step, int attempt, string error, double delayMs) => new(RunEventTypes.StepRetrying, Json(
+        new StepRetryingData(step, attempt, error, Math.Round(delayMs)), Payloads.StepRetryingData))
+    { Step = step };
 
-    public static EventDraft InputRequested(InputRequest request) => new(RunEventTypes.InputRequested, Json(w =>
-    {
-        w.WriteNumber("step", request.Step);
-        w.WriteString("kind", request.Kind);
-        w.WriteString("tool", request.Tool);
-        w.WritePropertyName("arguments");
-        w.WriteRawValue(request.Arguments);
-        w.WriteString("question", request.Question);
-    })) { Request = request, Step = request.Step };
+    public static EventDraft InputRequested(InputRequest request) => new(RunEventTypes.InputRequested, Json(
+        new InputRequestedData(request.Step, request.Kind, request.Tool, new RawJson(request.Arguments), request.Question), Payloads.InputRequestedData))
+    { Request = request, Step = request.Step };
 
-    public static EventDraft InputDecided(bool approved, int step, string? text, string? key) => new(
-        approved ? RunEventTypes.InputApproved : RunEventTypes.InputRejected, Json(w =>
-        {
-            w.WriteNumber("step", step);
-            if (text is not null)
-            {
-                w.WriteString(approved ? "comment" : "reason", text);
-            }
+    public static EventDraft InputDecided(bool approved, int step, string? text, string? key) => approved
+        ? new(RunEventTypes.InputApproved, Json(new InputApprovedData(step, text, key), Payloads.InputApprovedData)) { Text = text, Key = key, Step = step }
+        : new(RunEventTypes.InputRejected, Json(new InputRejectedData(step, text, key), Payloads.InputRejectedData)) { Text = text, Key = key, Step = step };
 
-            if (key is not null)
-            {
-                w.WriteString("key", key);
-            }
-        })) { Text = text, Key = key, Step = step };
+    public static EventDraft RunSucceeded(string output, int steps, RunUsage? usage = null) => new(RunEventTypes.RunSucceeded, Json(
+        new RunSucceededData(steps, new RawJson(output), Written(usage)), Payloads.RunSucceededData))
+    { Usage = usage, Output = output, StepCount = steps };
 
-    public static EventDraft RunSucceeded(string output, int steps, RunUsage? usage = null) => new(RunEventTypes.RunSucceeded, Json(w =>
-    {
-        w.WriteNumber("steps", steps);
-        w.WritePropertyName("output");
-        w.WriteRawValue(output);
-        WriteUsage(w, usage);
-    })) { Usage = usage, Output = output, StepCount = steps };
+    public static EventDraft RunFailed(string error, int? step, int steps, RunUsage? usage = null) => new(RunEventTypes.RunFailed, Json(
+        new RunFailedData(error, steps, step, Written(usage)), Payloads.RunFailedData))
+    { Usage = usage, Text = error, StepCount = steps };
 
-    public static EventDraft RunFailed(string error, int? step, int steps, RunUsage? usage = null) => new(RunEventTypes.RunFailed, Json(w =>
-    {
-        w.WriteString("error", error);
-        w.WriteNumber("steps", steps);
-        if (step is { } index)
-        {
-            w.WriteNumber("step", index);
-        }
+    public static EventDraft RunCancelled(string? reason, int steps, RunUsage? usage = null) => new(RunEventTypes.RunCancelled, Json(
+        new RunCancelledData(reason ?? "cancelled by request", steps, Written(usage)), Payloads.RunCancelledData))
+    { Usage = usage, Text = reason ?? "cancelled by request", StepCount = steps };
 
-        WriteUsage(w, usage);
-    })) { Usage = usage, Text = error, StepCount = steps };
+    public static EventDraft InputMessage(string message, string? key) => new(RunEventTypes.InputMessage, Json(
+        new InputMessageData(message, key), Payloads.InputMessageData))
+    { Text = message, Key = key };
 
-    public static EventDraft RunCancelled(string? reason, int steps, RunUsage? usage = null) => new(RunEventTypes.RunCancelled, Json(w =>
-    {
-        w.WriteString("reason", reason ?? "cancelled by request");
-        w.WriteNumber("steps", steps);
-        WriteUsage(w, usage);
-    })) { Usage = usage, Text = reason ?? "cancelled by request", StepCount = steps };
+    private static RunEventJsonContext Payloads => RunEventJsonContext.Default;
 
-    public static EventDraft InputMessage(string message, string? key) => new(RunEventTypes.InputMessage, Json(w =>
-    {
-        w.WriteString("message", message);
-        if (key is not null)
-        {
-            w.WriteString("key", key);
-        }
-    })) { Text = message, Key = key };
-
-    private static void WriteUsage(Utf8JsonWriter w, RunUsage? usage)
-    {
-        if (usage is null || usage.TotalTokens == 0)
-        {
-            return;
-        }
-
-        w.WriteStartObject("usage");
-        w.WriteNumber("inputTokens", usage.InputTokens);
-        w.WriteNumber("outputTokens", usage.OutputTokens);
-        w.WriteNumber("totalTokens", usage.TotalTokens);
-        w.WriteEndObject();
-    }
+    /// <summary>The usage an event writes: none when it has no tokens.</summary>
+    private static RunUsage? Written(RunUsage? usage) => usage is null || usage.TotalTokens == 0 ? null : usage;
 
     private static RunUsage? ReadUsage(JsonElement root) =>
         root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object
@@ -278,16 +190,5 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
         }
     }
 
-    private static string Json(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    private static string Json<T>(T data, JsonTypeInfo<T> info) => JsonSerializer.Serialize(data, info);
 }

@@ -1,30 +1,21 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using OrleansAgents.Runs;
+using OrleansAgents.Runs.Events;
 
 namespace OrleansAgents.Web.Apis;
 
 /// <summary>The JSON shapes of the API: runs and events, with stored JSON written through untouched.</summary>
 internal static class RunJson
 {
-    /// <summary><c>{ "runId", "seq", "type", "at", "data" }</c>.</summary>
-    public static string Event(RunEvent e) => Write(w =>
-    {
-        w.WriteString("runId", e.RunId);
-        w.WriteNumber("seq", e.Seq);
-
-        w.WriteString("type", e.Type);
-        w.WriteString("at", e.At);
-        w.WritePropertyName("data");
-        w.WriteRawValue(e.Data);
-    });
+    /// <summary><c>{ "runId", "seq", "type", "at", "data" }</c>, the stored payload as <c>data</c>, byte for byte.</summary>
+    public static string Event(RunEvent e) => JsonSerializer.Serialize(RunEventEnvelope.Of(e), RunEventJsonContext.Default.RunEventEnvelope);
 
     /// <summary>
     /// UTF-8 JSON of an event, serialised once per event instance: a live event fanned out to many clients
     /// is the same object for all of them.
     /// </summary>
-    public static byte[] EventUtf8(RunEvent e) => Utf8Cache.GetValue(e, static e => Encoding.UTF8.GetBytes(Event(e)));
+    public static byte[] EventUtf8(RunEvent e) =>
+        Utf8Cache.GetValue(e, static e => JsonSerializer.SerializeToUtf8Bytes(RunEventEnvelope.Of(e), RunEventJsonContext.Default.RunEventEnvelope));
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RunEvent, byte[]> Utf8Cache = new();
 
@@ -56,19 +47,6 @@ internal static class RunJson
 
         using var doc = JsonDocument.Parse(json);
         return doc.RootElement.Clone();
-    }
-
-    private static string Write(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
 

@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Journal;
@@ -42,19 +41,18 @@ public static partial class RunsApi
 
     private static async Task<IResult> StartAsync(HttpRequest request, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, IOptions<FrontEndOptions> options)
     {
-        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-        var root = body.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
+        var body = await RequestBodies.ReadAsync(request, RequestBodyJsonContext.Default.StartRunBody);
+        if (body is null)
         {
             return Problem(400, "Invalid run request", "The body must be a JSON object: { \"agent\": \"...\", \"input\": {...}, \"runId\"?: \"...\" }.");
         }
 
-        if (!root.TryGetProperty("agent", out var agentProperty) || agentProperty.ValueKind != JsonValueKind.String || agentProperty.GetString() is not { Length: > 0 } agent)
+        if (body.Agent is not { Length: > 0 } agent)
         {
             return Problem(400, "Invalid run request", "'agent' is required and must be a non-empty string.");
         }
 
-        var input = root.TryGetProperty("input", out var inputProperty) ? inputProperty.GetRawText() : "{}";
+        var input = body.Input.Text ?? "{}";
         if (Encoding.UTF8.GetByteCount(input) > options.Value.MaxInputBytes)
         {
             return Problem(413, "Input too large", $"The run input is larger than {options.Value.MaxInputBytes} bytes.");
@@ -62,14 +60,14 @@ public static partial class RunsApi
 
         var owner = user.Owner();
         string runId;
-        if (root.TryGetProperty("runId", out var idProperty) && idProperty.ValueKind != JsonValueKind.Null)
+        if (body.RunId is { } requested)
         {
-            if (idProperty.ValueKind != JsonValueKind.String || !IsValidRunId(idProperty.GetString()!))
+            if (!IsValidRunId(requested))
             {
                 return Problem(400, "Invalid run ID", "'runId' must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit.");
             }
 
-            runId = idProperty.GetString()!;
+            runId = requested;
         }
         else if (request.Headers.TryGetValue("Idempotency-Key", out var key) && key.ToString() is { Length: > 0 and <= 256 } idempotencyKey)
         {
@@ -138,10 +136,7 @@ public static partial class RunsApi
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         await GetVisibleAsync(grains, calls, id, user, cancellationToken);
-        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-        var root = body.RootElement;
-        var kind = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-        string? Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var body = await RequestBodies.ReadAsync(request, RequestBodyJsonContext.Default.RunInputBody);
         string? key = null;
         if (request.Headers.TryGetValue("Idempotency-Key", out var keys))
         {
@@ -158,16 +153,16 @@ public static partial class RunsApi
 
         var grain = grains.GetGrain<IAgentRunGrain>(id);
         RunSnapshot run;
-        switch (kind)
+        switch (body?.Kind)
         {
             case "approve":
-                run = await calls.RunAsync(() => grain.ApproveAsync(Text("comment"), key), cancellationToken);
+                run = await calls.RunAsync(() => grain.ApproveAsync(body.Comment, key), cancellationToken);
                 break;
             case "reject":
-                run = await calls.RunAsync(() => grain.RejectAsync(Text("reason"), key), cancellationToken);
+                run = await calls.RunAsync(() => grain.RejectAsync(body.Reason, key), cancellationToken);
                 break;
             case "message":
-                if (Text("message") is not { Length: > 0 and <= 16_384 } message)
+                if (body.Message is not { Length: > 0 and <= 16_384 } message)
                 {
                     return Problem(400, "Invalid input", "'message' must be a non-empty string of at most 16384 characters.");
                 }
