@@ -52,6 +52,7 @@ public static class ResumeRule
                 }
             }
             while (page.Count == settings.PageSize && !ended);
+            page = []; // a follower can wait live for hours: it must not hold its last page (and its events) meanwhile
 
             // Live, for as long as events arrive in sequence.
             while (!ended)

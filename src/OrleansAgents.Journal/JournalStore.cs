@@ -14,7 +14,7 @@ public sealed class JournalStore(RunDataSources sources)
         command.Parameters.AddWithValue(runId);
         command.Parameters.AddWithValue(afterSeq);
         command.Parameters.AddWithValue((long)max);
-        var events = new List<RunEvent>(Math.Min(max, 1024));
+        var events = new List<RunEvent>(Math.Min(max, 64)); // most reads are a follower's few events, not a page
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
