@@ -28,7 +28,17 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture) : IAsyncDispo
             }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
             """);
         await page.ByTestId("start-run").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/runs/run-"));
+        // On a loaded CI machine the start can take long (CI once waited past 60 s here): wait longer, and if the page
+        // shows an error instead of the run, fail with its text.
+        var started = page.WaitForURLAsync(new Regex("/runs/run-"), new() { Timeout = 150_000 });
+        var refused = page.ByTestId("error").WaitForAsync(new() { Timeout = 150_000 });
+        if (await Task.WhenAny(started, refused) == refused && !started.IsCompleted)
+        {
+            Assert.Fail($"The start was refused: {await page.ByTestId("error").TextContentAsync()}");
+        }
+
+        _ = refused.ContinueWith(t => t.Exception, TaskScheduler.Default); // it times out or ends with the page: observed
+        await started;
         var runId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
 
         await page.ByTestId("pending-approval").WaitForAsync(new() { Timeout = 90_000 });
