@@ -12,6 +12,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2012, Level = LogLevel.Debug, Message = "Run {RunId} live unsubscribe failed: {Reason}")]
     public static partial void UnsubscribeFailed(ILogger logger, string runId, string reason);
 
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Debug, Message = "Run {RunId} journal check of a quiet run failed (tried again at the next interval): {Reason}")]
+    public static partial void QuietCheckFailed(ILogger logger, string runId, string reason);
+
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Removed {Count} stream PubSub rows of finished runs")]
     public static partial void PubSubCleaned(ILogger logger, int count);
 

@@ -149,7 +149,7 @@ public sealed partial class RunEventHub(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            Log.WatchFailed(logger, feed.RunId, ex.Message);
+            Log.QuietCheckFailed(logger, feed.RunId, ex.Message);
         }
 
         LiveSubscription[] behind = [];
