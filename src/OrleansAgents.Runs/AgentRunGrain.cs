@@ -93,6 +93,8 @@ internal sealed class AgentRunGrain(
 
     public Task WakeAsync() => Engine.WakeAsync();
 
+    public Task ChildFinishedAsync(ChildOutcome outcome) => Engine.ChildFinishedAsync(outcome);
+
     public Task ReceiveReminder(string reminderName, TickStatus status) => Engine.OnReminderAsync();
 
     public Task<bool> ExpireAsync(DateTimeOffset endedBefore) => Engine.ExpireAsync(endedBefore);
@@ -135,8 +137,10 @@ internal sealed class AgentRunGrain(
     IDisposable IRunHost.StartTimer(Func<Task> tick, TimeSpan dueTime, TimeSpan period) =>
         this.RegisterGrainTimer(_ => tick(), new GrainTimerCreationOptions(dueTime, period) { Interleave = true, KeepAlive = true });
 
-    async Task IRunHost.RegisterReminderAsync(TimeSpan period) =>
-        _reminder = await this.RegisterOrUpdateReminder(KeepAliveReminder, period, period);
+    async Task IRunHost.RegisterReminderAsync(TimeSpan dueTime, TimeSpan period) =>
+        _reminder = await this.RegisterOrUpdateReminder(KeepAliveReminder, dueTime, period);
+
+    IAgentRunGrain IRunHost.GetRun(string runId) => GrainFactory.GetGrain<IAgentRunGrain>(runId);
 
     async Task IRunHost.UnregisterReminderAsync(bool registered)
     {

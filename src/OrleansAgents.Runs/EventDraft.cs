@@ -38,8 +38,47 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
     /// <summary>The agent version a run started with (<c>run.started</c>), upgraded to (<c>run.upgraded</c>) or waits for (<c>run.pinned</c>).</summary>
     public string? Version { get; init; }
 
-    /// <summary>When a pinned run fails if no silo hosts its version.</summary>
+    /// <summary>When a pinned run fails if no silo hosts its version; when a timer wakes its step.</summary>
     public DateTimeOffset? Until { get; init; }
+
+    /// <summary>The child run a <c>child.started</c> or <c>child.finished</c> is about.</summary>
+    public Core.ChildRun? Child { get; init; }
+
+    public static EventDraft TimerStarted(int step, DateTimeOffset until) => new(RunEventTypes.TimerStarted, Json(
+        new TimerStartedData(step, until), Payloads.TimerStartedData))
+    { Step = step, Until = until };
+
+    public static EventDraft TimerFired(int step, DateTimeOffset until, DateTimeOffset firedAt, string? earlyReason) => new(RunEventTypes.TimerFired, Json(
+        new TimerFiredData(step, until, firedAt, earlyReason is not null, earlyReason), Payloads.TimerFiredData))
+    { Step = step };
+
+    public static EventDraft ChildStarted(Core.ChildRun child) => new(RunEventTypes.ChildStarted, Json(
+        new ChildStartedData(child.Step, child.RunId, child.Agent), Payloads.ChildStartedData))
+    { Step = child.Step, Child = child };
+
+    public static EventDraft ChildFinished(Core.ChildRun child) => new(RunEventTypes.ChildFinished, Json(
+        new ChildFinishedData(child.Step, child.RunId, RunStatusText(child.Status), child.Result is null ? null : new RawJson(child.Result), child.Error),
+        Payloads.ChildFinishedData))
+    { Step = child.Step, Child = child };
+
+    /// <summary>A run status as events and APIs write it: <c>succeeded</c>, <c>failed</c>, <c>cancelled</c>.</summary>
+    public static string RunStatusText(RunStatus? status) => status switch
+    {
+        RunStatus.Succeeded => "succeeded",
+        RunStatus.Failed => "failed",
+        RunStatus.Cancelled => "cancelled",
+        RunStatus.WaitingForInput => "waitingForInput",
+        RunStatus.Pending => "pending",
+        _ => "running",
+    };
+
+    private static RunStatus? ParseStatus(string? text) => text switch
+    {
+        "succeeded" => RunStatus.Succeeded,
+        "failed" => RunStatus.Failed,
+        "cancelled" => RunStatus.Cancelled,
+        _ => null,
+    };
 
     public static EventDraft RunStarted(RunHeader header, string activation) => new(RunEventTypes.RunStarted, Json(
         new RunStartedData(header.Agent, header.AgentVersion, header.Owner, new RawJson(header.Input), activation), Payloads.RunStartedData))
@@ -175,6 +214,26 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
 
             case RunEventTypes.RunPinned:
                 return new EventDraft(stored.Type, stored.Data) { Version = root.GetProperty("version").GetString(), Until = root.GetProperty("until").GetDateTimeOffset() };
+
+            case RunEventTypes.TimerStarted:
+                return new EventDraft(stored.Type, stored.Data) { Step = root.GetProperty("step").GetInt32(), Until = root.GetProperty("until").GetDateTimeOffset() };
+
+            case RunEventTypes.TimerFired:
+                return new EventDraft(stored.Type, stored.Data) { Step = root.GetProperty("step").GetInt32() };
+
+            case RunEventTypes.ChildStarted:
+            {
+                var child = new Core.ChildRun(root.GetProperty("runId").GetString()!, root.GetProperty("agent").GetString()!, root.GetProperty("step").GetInt32());
+                return new EventDraft(stored.Type, stored.Data) { Step = child.Step, Child = child };
+            }
+
+            case RunEventTypes.ChildFinished:
+            {
+                var child = new Core.ChildRun(root.GetProperty("runId").GetString()!, "", root.GetProperty("step").GetInt32(),
+                    ParseStatus(ReadString(root, "status")) ?? throw new InvalidOperationException("child.finished without a final status"),
+                    root.TryGetProperty("result", out var result) ? result.GetRawText() : null, ReadString(root, "error"));
+                return new EventDraft(stored.Type, stored.Data) { Child = child };
+            }
 
             case RunEventTypes.RunSucceeded or RunEventTypes.RunFailed or RunEventTypes.RunCancelled:
                 return new EventDraft(stored.Type, stored.Data)

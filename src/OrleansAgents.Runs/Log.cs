@@ -119,4 +119,22 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Retention sweep failed; trying again next period: {Reason}")]
     public static partial void RetentionFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1400, Level = LogLevel.Information, Message = "Run {RunId} step {Step} sleeps until {Until:O}")]
+    public static partial void Sleeping(ILogger logger, string runId, int step, DateTimeOffset until);
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Information, Message = "Run {RunId} step {Step} woke {LateMs:F0} ms after its time")]
+    public static partial void TimerFired(ILogger logger, string runId, int step, double lateMs);
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Information, Message = "Run {RunId} step {Step} waits for {Unfinished} child runs")]
+    public static partial void WaitingForChildren(ILogger logger, string runId, int step, int unfinished);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Run {RunId} could not start its child {ChildRunId}: {Reason}")]
+    public static partial void ChildNotStarted(ILogger logger, string runId, string childRunId, string reason);
+
+    [LoggerMessage(EventId = 1404, Level = LogLevel.Warning, Message = "Run {RunId} could not tell its parent {ParentRunId} that it ended (the parent's reminder asks): {Reason}")]
+    public static partial void ParentNotTold(ILogger logger, string runId, string parentRunId, string reason);
+
+    [LoggerMessage(EventId = 1405, Level = LogLevel.Warning, Message = "Run {RunId} could not cancel its child {ChildRunId}: {Reason}")]
+    public static partial void ChildNotCancelled(ILogger logger, string runId, string childRunId, string reason);
 }

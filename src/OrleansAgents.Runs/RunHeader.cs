@@ -25,6 +25,9 @@ public sealed class RunHeader
     /// <summary>Retention is removing the run: it reads as unknown, and the next activation finishes the removal.</summary>
     [Id(9)] public bool Expired { get; set; }
 
+    /// <summary>The run that started this one as its child; null for a top-level run.</summary>
+    [Id(10)] public ParentRun? Parent { get; set; }
+
     /// <summary>A copy to change: the header in memory stays as stored until a write of the copy succeeds.</summary>
     public RunHeader Copy() => (RunHeader)MemberwiseClone();
 

@@ -27,6 +27,17 @@ public sealed class RunQuotaOptions : IValidatableObject
     [SettingRange(1, int.MaxValue, ErrorMessage = "OrleansAgents:Runs:Quotas:MaxUnfinishedRunsPerOwner must be at least 1.")]
     public int MaxUnfinishedRunsPerOwner { get; set; } = 100;
 
+    /// <summary>The most child runs one run may start, over all its steps (100).</summary>
+    [SettingRange(0, 100_000, ErrorMessage = "OrleansAgents:Runs:Quotas:MaxChildrenPerRun must be from 0 to 100000.")]
+    public int MaxChildrenPerRun { get; set; } = 100;
+
+    /// <summary>How deep child runs may nest: a top-level run is depth 0, its children depth 1 (5).</summary>
+    [SettingRange(0, 100, ErrorMessage = "OrleansAgents:Runs:Quotas:MaxRunDepth must be from 0 to 100.")]
+    public int MaxRunDepth { get; set; } = 5;
+
+    /// <summary>The longest a step may sleep on a durable timer (400 days).</summary>
+    public TimeSpan MaxSleep { get; set; } = TimeSpan.FromDays(400);
+
     /// <summary>The configuration key of a limit, as errors name it.</summary>
     public static string Key(string name) => $"{SectionName}:{name}";
 

@@ -10,7 +10,9 @@ internal static class RunRequests
     /// <summary>Agent, owner and input with insignificant whitespace removed: the same request always hashes the same.</summary>
     public static string Hash(StartRunRequest request)
     {
-        var canonical = $"{request.Agent}\n{request.Owner}\n{Minify(request.Input)}";
+        var canonical = request.Parent is { } parent
+            ? $"{request.Agent}\n{request.Owner}\n{Minify(request.Input)}\n{parent.RunId}\n{parent.Step}\n{parent.Depth}"
+            : $"{request.Agent}\n{request.Owner}\n{Minify(request.Input)}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 

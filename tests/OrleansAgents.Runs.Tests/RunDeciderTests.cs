@@ -124,7 +124,7 @@ public sealed class RunDeciderTests
         Assert.Equal(waiting.Messages, read.Messages);
         Assert.Equal(waiting.CommandKeys, read.CommandKeys);
         Assert.True(read.IsWaiting);
-        Assert.Null(RunStateSnapshot.Read("""{"format":2,"seq":5}"""));
+        Assert.Null(RunStateSnapshot.Read("""{"format":3,"seq":5}"""));
         Assert.Null(RunStateSnapshot.Read("not json"));
     }
 

@@ -79,4 +79,11 @@ public interface IAgentRunGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Wake")]
     Task WakeAsync();
+
+    /// <summary>
+    /// A child run this run started has ended: recorded once (<c>child.finished</c>), then the run's agent decides.
+    /// Idempotent; harmless for a child the run does not know or already heard from.
+    /// </summary>
+    [Alias("ChildFinished")]
+    Task ChildFinishedAsync(ChildOutcome outcome);
 }

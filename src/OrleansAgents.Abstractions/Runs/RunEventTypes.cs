@@ -33,6 +33,18 @@ public static class RunEventTypes
     /// <summary>The run waits for a person: an approval, or a decision about a tool whose outcome is unknown.</summary>
     public const string InputRequested = "input.requested";
 
+    /// <summary>The pending step sleeps until a time; a reminder wakes the run (no activation held meanwhile).</summary>
+    public const string TimerStarted = "timer.started";
+
+    /// <summary>The pending step's sleep is over (its time came, or a steer message woke it early); its result follows.</summary>
+    public const string TimerFired = "timer.fired";
+
+    /// <summary>The pending step starts a child run (recorded before the child is started; its ID is derived from the step).</summary>
+    public const string ChildStarted = "child.started";
+
+    /// <summary>A child run ended; its outcome is the parent's to decide on.</summary>
+    public const string ChildFinished = "child.finished";
+
     public const string InputApproved = "input.approved";
     public const string InputRejected = "input.rejected";
 

@@ -37,4 +37,13 @@ public sealed record RunSnapshot
     /// with the time it fails if none comes back.
     /// </summary>
     [Id(13)] public VersionWait? WaitingForVersion { get; init; }
+
+    /// <summary>The run that started this one, for a child run.</summary>
+    [Id(14)] public ParentRun? Parent { get; init; }
+
+    /// <summary>The child runs this run started, in the order started (empty for a run with none, or one known from its last event only).</summary>
+    [Id(15)] public IReadOnlyList<ChildRunInfo> Children { get; init; } = [];
+
+    /// <summary>While the run sleeps on a durable timer: when it wakes.</summary>
+    [Id(16)] public DateTimeOffset? SleepingUntil { get; init; }
 }

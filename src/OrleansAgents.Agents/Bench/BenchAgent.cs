@@ -7,6 +7,9 @@ namespace OrleansAgents.Agents.Bench;
 /// <summary>
 /// The deterministic built-in agent for benchmarks and failure drills. Input
 /// <c>{ "steps": N, "stepMs": M, "bytes": B }</c> runs N steps, each waiting M ms and returning about B bytes.
+/// With <c>"children": K</c> it first starts K child runs of itself (each <c>{ "steps": childSteps, "stepMs": childStepMs }</c>)
+/// and waits for all of them; with <c>"sleepMs": S</c> (or <c>"sleepUntil": time</c>) it then sleeps on a durable timer.
+/// Its output holds the children's results.
 /// Registered only where enabled (<see cref="BenchOptions.EnabledKey"/>), and a start that would pass a run
 /// quota (<see cref="RunQuotaOptions"/>) is refused with the limit's name. It remembers nothing: each decision
 /// needs only the step count.
@@ -21,6 +24,7 @@ public sealed class BenchAgent(
     /// <summary>Bytes a step's events add to the journal beyond its result (its start and completion records).</summary>
     private const int StepOverheadBytes = 256;
     private const int MaxStepMs = 600_000;
+    private const int MaxChildren = 100_000;
 
     public string Name => AgentName;
 
@@ -54,12 +58,63 @@ public sealed class BenchAgent(
         }
     }
 
+    public const string ChildrenStep = "bench.children";
+    public const string SleepStep = "bench.sleep";
+
     public AgentDecision Decide(AgentContext context)
     {
         var input = Parse(context.Input);
-        return context.StepCount < input.Steps
-            ? new AgentDecision.Next("bench.step", "{}")
-            : new AgentDecision.Finish($$"""{"steps":{{input.Steps}}}""");
+        var first = (input.Children > 0 ? 1 : 0) + (input.SleepMs > 0 || input.SleepUntil is not null ? 1 : 0);
+        if (context.StepCount < first)
+        {
+            // What the run does itself is in the step's arguments, so the journal holds it and GetPolicy reads it back.
+            return context.StepCount == 0 && input.Children > 0
+                ? new AgentDecision.Next(ChildrenStep, $$$"""{"count":{{{input.Children}}},"input":{"steps":{{{input.ChildSteps}}},"stepMs":{{{input.ChildStepMs}}}}}""")
+                : new AgentDecision.Next(SleepStep, input.SleepUntil is { } until
+                    ? $$"""{"until":{{JsonSerializer.Serialize(until)}}}"""
+                    : $$"""{"ms":{{input.SleepMs}}}""");
+        }
+
+        if (context.StepCount < first + input.Steps)
+        {
+            return new AgentDecision.Next("bench.step", "{}");
+        }
+
+        return new AgentDecision.Finish(context.Memory is BenchMemory { Children: { } children }
+            ? $$"""{"steps":{{input.Steps}},"children":{{children}}}"""
+            : $$"""{"steps":{{input.Steps}}}""");
+    }
+
+    public AgentMemory NewMemory(JsonElement input) => BenchMemory.Empty;
+
+    public AgentMemory? ReadMemory(JsonElement input, string json) => BenchMemory.Read(json);
+
+    public StepPolicy GetPolicy(StepPlan step)
+    {
+        switch (step.Name)
+        {
+            case ChildrenStep:
+            {
+                using var args = JsonDocument.Parse(step.Args);
+                var count = args.RootElement.GetProperty("count").GetInt32();
+                var childInput = args.RootElement.GetProperty("input").GetRawText();
+                return new StepPolicy { Action = new StepAction.StartChildren([.. Enumerable.Repeat(new ChildRunSpec(AgentName, childInput), count)]) };
+            }
+
+            case SleepStep:
+            {
+                using var args = JsonDocument.Parse(step.Args);
+                return new StepPolicy
+                {
+                    Action = args.RootElement.TryGetProperty("until", out var until)
+                        ? new StepAction.Sleep(Until: until.GetDateTimeOffset())
+                        : new StepAction.Sleep(For: TimeSpan.FromMilliseconds(args.RootElement.GetProperty("ms").GetInt32())),
+                };
+            }
+
+            default:
+                return StepPolicy.Default;
+        }
     }
 
     public async Task<StepOutput> ExecuteStepAsync(StepContext context, CancellationToken cancellationToken)
@@ -85,10 +140,23 @@ public sealed class BenchAgent(
             throw new InvalidRunRequestException("The bench agent takes an object: { \"steps\": N, \"stepMs\": M, \"bytes\": B }.");
         }
 
+        DateTimeOffset? sleepUntil = null;
+        if (input.TryGetProperty("sleepUntil", out var until))
+        {
+            sleepUntil = until.ValueKind == JsonValueKind.String && until.TryGetDateTimeOffset(out var at)
+                ? at
+                : throw new InvalidRunRequestException("Bench input 'sleepUntil' must be a date and time (ISO 8601, with offset).");
+        }
+
         return new BenchInput(
             Read(input, "steps", 1, 0, int.MaxValue),
             Read(input, "stepMs", 0, 0, MaxStepMs),
-            Read(input, "bytes", 0, 0, int.MaxValue));
+            Read(input, "bytes", 0, 0, int.MaxValue),
+            Read(input, "children", 0, 0, MaxChildren),
+            Read(input, "childSteps", 1, 0, 10_000),
+            Read(input, "childStepMs", 0, 0, MaxStepMs),
+            Read(input, "sleepMs", 0, 0, int.MaxValue),
+            sleepUntil);
     }
 
     private static int Read(JsonElement input, string name, int fallback, int min, int max)
@@ -106,5 +174,5 @@ public sealed class BenchAgent(
         return number;
     }
 
-    private readonly record struct BenchInput(int Steps, int StepMs, int Bytes);
+    private readonly record struct BenchInput(int Steps, int StepMs, int Bytes, int Children, int ChildSteps, int ChildStepMs, int SleepMs, DateTimeOffset? SleepUntil);
 }

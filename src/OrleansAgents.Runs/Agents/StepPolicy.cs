@@ -31,4 +31,7 @@ public sealed record StepPolicy
 
     /// <summary>What a person is asked before the step runs.</summary>
     public string? ApprovalQuestion { get; init; }
+
+    /// <summary>What the run does for the step itself (child runs, a durable sleep) instead of executing it; null: execute it.</summary>
+    public StepAction? Action { get; init; }
 }

@@ -53,4 +53,19 @@ internal abstract record RunCommand
 
     /// <summary>The result of a step, with the decision that follows it.</summary>
     public sealed record Complete(StepPlan Step, StepOutput Output, double DurationMs) : RunCommand;
+
+    /// <summary>The pending step starts sleeping until <paramref name="Until"/>.</summary>
+    public sealed record StartTimer(int Step, DateTimeOffset Until) : RunCommand;
+
+    /// <summary>
+    /// The pending step's sleep is over at <paramref name="At"/>: its time came, or (<paramref name="EarlyReason"/>)
+    /// something woke it early. Committed with the step's result and the decision that follows.
+    /// </summary>
+    public sealed record FireTimer(int Step, DateTimeOffset At, string? EarlyReason) : RunCommand;
+
+    /// <summary>The pending step starts these child runs (recorded before any of them is started).</summary>
+    public sealed record StartChildren(int Step, IReadOnlyList<ChildRun> Children) : RunCommand;
+
+    /// <summary>Child runs ended (heard from them, or found ended).</summary>
+    public sealed record ChildrenFinished(IReadOnlyList<ChildOutcome> Outcomes) : RunCommand;
 }

@@ -58,8 +58,58 @@ internal static class RunDecider
             ? RunDecision.Commit(EventDraft.RunFailed(failStep.Error, failStep.Step, state.StepsDone, state.Usage))
             : RunDecision.Stale,
         RunCommand.Complete complete => Complete(state, complete, planner),
+        RunCommand.StartTimer timer => IsPending(state, timer.Step) && !state.IsWaiting && state.Timer is null
+            ? RunDecision.Commit(EventDraft.TimerStarted(timer.Step, timer.Until))
+            : RunDecision.Stale,
+        RunCommand.FireTimer fire => FireTimer(state, fire, planner),
+        RunCommand.StartChildren start => IsPending(state, start.Step) && !state.IsWaiting && !state.Children.Exists(c => c.Step == start.Step)
+            ? RunDecision.Commit([.. start.Children.Select(EventDraft.ChildStarted)])
+            : RunDecision.Stale,
+        RunCommand.ChildrenFinished finished => ChildrenFinished(state, finished),
         _ => throw new UnreachableException(),
     };
+
+    private static RunDecision FireTimer(RunState state, RunCommand.FireTimer fire, RunPlanner planner)
+    {
+        if (!IsPending(state, fire.Step) || state.IsWaiting || state.Timer is not { } until)
+        {
+            return RunDecision.Stale;
+        }
+
+        var result = $$"""{"until":{{JsonText(until)}},"firedAt":{{JsonText(fire.At)}},"early":{{(fire.EarlyReason is null ? "false" : "true")}}{{(fire.EarlyReason is null ? "" : $",\"reason\":{System.Text.Json.JsonSerializer.Serialize(fire.EarlyReason)}")}}}""";
+        var completed = Complete(state, new RunCommand.Complete(state.Pending!, new StepOutput(result), Math.Max(0, (fire.At - state.TimerSince).TotalMilliseconds)), planner);
+        return completed.Kind == RunDecisionKind.Commit
+            ? RunDecision.Commit([EventDraft.TimerFired(fire.Step, until, fire.At, fire.EarlyReason), .. completed.Events])
+            : completed;
+    }
+
+    private static string JsonText(DateTimeOffset at) => System.Text.Json.JsonSerializer.Serialize(at.ToUniversalTime());
+
+    /// <summary>The outcomes of children the run knows and has not heard from; ended runs and known outcomes record nothing.</summary>
+    private static RunDecision ChildrenFinished(RunState state, RunCommand.ChildrenFinished finished)
+    {
+        if (state.IsTerminal || !state.Started)
+        {
+            return RunDecision.Done;
+        }
+
+        var events = new List<EventDraft>();
+        foreach (var outcome in finished.Outcomes)
+        {
+            if (state.Children.Find(c => c.RunId == outcome.RunId) is { Finished: false } child && outcome.Status.IsTerminal()
+                && !events.Exists(e => e.Child!.RunId == outcome.RunId))
+            {
+                events.Add(EventDraft.ChildFinished(child with
+                {
+                    Status = outcome.Status,
+                    Result = outcome.Status == RunStatus.Succeeded ? outcome.Result ?? "null" : null,
+                    Error = outcome.Status == RunStatus.Succeeded ? null : outcome.Error ?? outcome.Status.ToString().ToLowerInvariant(),
+                }));
+            }
+        }
+
+        return events.Count == 0 ? RunDecision.Done : RunDecision.Commit([.. events]);
+    }
 
     private static bool IsPending(RunState state, int step) => state.Pending?.Index == step && state.Fault is null && !state.IsTerminal;
 

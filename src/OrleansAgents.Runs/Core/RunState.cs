@@ -97,6 +97,21 @@ internal sealed record RunState
     /// <summary>The activation that recorded <see cref="OwnerSeq"/>.</summary>
     public string? OwnerActivation { get; init; }
 
+    /// <summary>While the pending step sleeps on a durable timer: when it wakes (<c>timer.started</c>).</summary>
+    public DateTimeOffset? Timer { get; init; }
+
+    /// <summary>When the pending step's timer was started.</summary>
+    public DateTimeOffset TimerSince { get; init; }
+
+    /// <summary>Steer messages when the timer started: one more wakes the sleep early.</summary>
+    public int TimerMessages { get; init; }
+
+    /// <summary>The child runs the run started (<c>child.started</c>), in order, each with its outcome once heard (<c>child.finished</c>).</summary>
+    public ImmutableList<ChildRun> Children { get; init; } = [];
+
+    /// <summary>Whether the pending step sleeps on a durable timer.</summary>
+    public bool IsSleeping => Timer is not null && Pending is not null && !IsTerminal;
+
     /// <summary>Committed steps, also for a run known only by its terminal event.</summary>
     public int StepCount => Outcome?.Steps ?? StepsDone;
 
@@ -191,6 +206,11 @@ internal sealed record RunState
                 return next with { AgentVersion = e.Version, WaitingForVersion = null };
             case RunEventTypes.RunPinned:
                 return next with { WaitingForVersion = new VersionWait(e.Version ?? "", e.Until ?? at) };
+            case RunEventTypes.ChildFinished when e.Child is { } ended:
+                var known = Children.FindIndex(c => c.RunId == ended.RunId);
+                return known < 0 || Children[known].Finished
+                    ? Faulted(seq, e.Type, $"child run '{ended.RunId}' was not an unfinished child", at)
+                    : next with { Children = Children.SetItem(known, Children[known] with { Status = ended.Status, Result = ended.Result, Error = ended.Error }) };
         }
 
         if (!Started)
@@ -202,7 +222,7 @@ internal sealed record RunState
         {
             return Pending is not null || plan.Index != StepsDone
                 ? Faulted(seq, e.Type, $"step {plan.Index} cannot start after {StepsDone} steps{(Pending is null ? "" : $" with step {Pending.Index} pending")}", at)
-                : next with { Pending = plan, Gate = StepGate.None, Request = null, Approved = false, RejectionReason = null, FailedAttempts = 0 };
+                : next with { Pending = plan, Gate = StepGate.None, Request = null, Approved = false, RejectionReason = null, FailedAttempts = 0, Timer = null };
         }
 
         if (e.Completed is { } step)
@@ -233,11 +253,13 @@ internal sealed record RunState
                 Approved = false,
                 RejectionReason = null,
                 FailedAttempts = 0,
+                Timer = null,
             };
         }
 
         if (e.Type is not (RunEventTypes.ToolIntent or RunEventTypes.StepDelta or RunEventTypes.StepRetrying or RunEventTypes.InputRequested
-            or RunEventTypes.InputApproved or RunEventTypes.InputRejected))
+            or RunEventTypes.InputApproved or RunEventTypes.InputRejected or RunEventTypes.TimerStarted or RunEventTypes.TimerFired
+            or RunEventTypes.ChildStarted))
         {
             return Faulted(seq, e.Type, "this version of the run does not know the event type", at);
         }
@@ -254,6 +276,15 @@ internal sealed record RunState
                 ? Faulted(seq, e.Type, "the run was waiting for input", at)
                 : next with { DraftChars = DraftChars + (e.Text?.Length ?? 0) },
             RunEventTypes.StepRetrying => next with { FailedAttempts = FailedAttempts + 1 },
+            RunEventTypes.TimerStarted => Timer is not null || e.Until is null
+                ? Faulted(seq, e.Type, "the step was already sleeping", at)
+                : next with { Timer = e.Until, TimerSince = at, TimerMessages = Messages.Count },
+            RunEventTypes.TimerFired => Timer is null
+                ? Faulted(seq, e.Type, "the step was not sleeping", at)
+                : next with { Timer = null },
+            RunEventTypes.ChildStarted => e.Child is not { } child || Children.Exists(c => c.RunId == child.RunId)
+                ? Faulted(seq, e.Type, $"child run '{e.Child?.RunId}' had already started", at)
+                : next with { Children = Children.Add(child) },
             RunEventTypes.InputRequested => IsWaiting
                 ? Faulted(seq, e.Type, "the run was already waiting", at)
                 : next with { Gate = StepGate.Requested, Request = e.Request },

@@ -14,8 +14,10 @@ namespace OrleansAgents.Runs.Core;
 /// </summary>
 internal sealed record RunStateSnapshot
 {
-    /// <summary>The format; another value is not read.</summary>
-    public const int CurrentFormat = 1;
+    /// <summary>The format written; this and <see cref="OldestFormat"/> (which has no timers or children) are read, another is not.</summary>
+    public const int CurrentFormat = 2;
+
+    public const int OldestFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;
 
@@ -58,6 +60,14 @@ internal sealed record RunStateSnapshot
 
     public string? OwnerActivation { get; init; }
 
+    public DateTimeOffset? Timer { get; init; }
+
+    public DateTimeOffset TimerSince { get; init; }
+
+    public int TimerMessages { get; init; }
+
+    public IReadOnlyList<ChildRun>? Children { get; init; }
+
     /// <summary>The agent's memory (<see cref="AgentMemory.ToJson"/>), as raw JSON.</summary>
     public JsonElement Memory { get; init; }
 
@@ -89,6 +99,10 @@ internal sealed record RunStateSnapshot
             WaitingForVersion = state.WaitingForVersion,
             OwnerSeq = state.OwnerSeq,
             OwnerActivation = state.OwnerActivation,
+            Timer = state.Timer,
+            TimerSince = state.TimerSince,
+            TimerMessages = state.TimerMessages,
+            Children = state.Children.IsEmpty ? null : state.Children,
             Memory = memory.RootElement,
         };
         return JsonSerializer.Serialize(snapshot, RunStateSnapshotJson.Default.RunStateSnapshot);
@@ -107,7 +121,7 @@ internal sealed record RunStateSnapshot
             return null;
         }
 
-        if (s is null || s.Format != CurrentFormat || s.Seq <= 0)
+        if (s is null || s.Format is < OldestFormat or > CurrentFormat || s.Seq <= 0)
         {
             return null;
         }
@@ -137,6 +151,10 @@ internal sealed record RunStateSnapshot
             WaitingForVersion = s.WaitingForVersion,
             OwnerSeq = s.OwnerSeq,
             OwnerActivation = s.OwnerActivation,
+            Timer = s.Timer,
+            TimerSince = s.TimerSince,
+            TimerMessages = s.TimerMessages,
+            Children = s.Children is null ? [] : [.. s.Children],
         };
     }
 }

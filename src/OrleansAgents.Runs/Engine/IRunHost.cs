@@ -31,10 +31,14 @@ internal interface IRunHost
     /// <summary>A timer that keeps the activation alive while it ticks and interleaves with calls.</summary>
     IDisposable StartTimer(Func<Task> tick, TimeSpan dueTime, TimeSpan period);
 
-    Task RegisterReminderAsync(TimeSpan period);
+    /// <summary>Registers (or moves) the run's one reminder: first tick after <paramref name="dueTime"/>, then every <paramref name="period"/>.</summary>
+    Task RegisterReminderAsync(TimeSpan dueTime, TimeSpan period);
 
     /// <summary>Removes the keep-alive reminder; <paramref name="registered"/> false: only if one turns out to exist.</summary>
     Task UnregisterReminderAsync(bool registered);
+
+    /// <summary>Another run (a child or the parent), by its run ID.</summary>
+    IAgentRunGrain GetRun(string runId);
 
     /// <summary>Sends a batch to the run's live stream.</summary>
     Task PublishAsync(RunEventBatch batch);

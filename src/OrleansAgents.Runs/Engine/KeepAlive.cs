@@ -53,6 +53,21 @@ internal sealed class KeepAlive(IRunHost host, RunOptions options, ILogger logge
         }
     }
 
+    /// <summary>
+    /// The run waits durably (a timer, child runs): no timer keeps the activation, and the reminder wakes it after
+    /// <paramref name="wakeIn"/> (a timer's time), then every period as the backstop. Throws when the reminder cannot
+    /// be registered: the run must not sleep without one.
+    /// </summary>
+    public async Task SuspendAsync(TimeSpan wakeIn)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        await _registration;
+        await host.RegisterReminderAsync(wakeIn < TimeSpan.Zero ? TimeSpan.Zero : wakeIn, options.ReminderPeriod);
+        _registered = true;
+        _stopped = false;
+    }
+
     /// <summary>Stops the timer without touching the reminder (the activation is going away; the reminder stays the backstop).</summary>
     public void Dispose()
     {
@@ -74,7 +89,7 @@ internal sealed class KeepAlive(IRunHost host, RunOptions options, ILogger logge
         {
             try
             {
-                await host.RegisterReminderAsync(options.ReminderPeriod);
+                await host.RegisterReminderAsync(options.ReminderPeriod, options.ReminderPeriod);
                 _registered = true;
             }
             catch (Exception ex)

@@ -22,6 +22,7 @@ internal sealed partial class RunEngine
         var cancelling = _cancelling ??= CancelUntilCommittedAsync(reason);
         CancelStep();
         await cancelling;
+        await _ending; // its children are cancelled before the cancel is answered
         return Snapshot();
     }
 
@@ -119,6 +120,7 @@ internal sealed partial class RunEngine
         if (State.IsTerminal && !_ended)
         {
             _ended = true;
+            _ending = OnEndedAsync();
             await _keepAlive.StopAsync();
             if (State.Status == RunStatus.Succeeded)
             {

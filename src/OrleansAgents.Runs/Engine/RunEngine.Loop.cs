@@ -23,6 +23,7 @@ internal sealed partial class RunEngine
                 _stepCancellation = new CancellationTokenSource();
             }
 
+            _suspended = false;
             _loop = RunLoopAsync();
             _keepAlive.Start();
         }
@@ -81,6 +82,10 @@ internal sealed partial class RunEngine
                 }
 
                 await StepAsync(state, plan);
+                if (_suspended)
+                {
+                    return; // a durable wait: the reminder, a child, a message or a cancel starts the loop again
+                }
             }
         }
         catch (Exception ex)
@@ -123,6 +128,12 @@ internal sealed partial class RunEngine
 
                 state = State;
                 break;
+        }
+
+        if (policy.Action is { } action)
+        {
+            await ActAsync(state, plan, action);
+            return;
         }
 
         var context = new StepContext(_planner.Context(state), plan);

@@ -65,7 +65,7 @@ internal sealed partial class RunEngine
         Log.RunPinned(_logger, RunId, header.Agent, version);
         try
         {
-            await _host.RegisterReminderAsync(_options.ReminderPeriod);
+            await _host.RegisterReminderAsync(_options.ReminderPeriod, _options.ReminderPeriod);
         }
         catch (Exception ex)
         {

@@ -97,7 +97,7 @@ internal sealed partial class RunEngine : IDisposable
         _keepAlive.Dispose();
         CancelStep();
         await Task.WhenAny(_loop, Task.Delay(_options.DeactivationDrainTimeout, _time, cancellationToken));
-        if (Exists && !State.IsTerminal && !State.IsWaiting && !_poisoned && !_pinned && !shuttingDown && !_superseded)
+        if (Exists && !State.IsTerminal && !State.IsWaiting && !_suspended && !_poisoned && !_pinned && !shuttingDown && !_superseded)
         {
             _host.ScheduleReactivation();
         }
@@ -131,7 +131,10 @@ internal sealed partial class RunEngine : IDisposable
         var agent = _agents.GetForNewRun(request.Agent);
         var input = RunRequests.ParseInput(request.Input);
         agent.ValidateInput(input);
-        await CheckOwnerQuotaAsync(request.Owner);
+        if (request.Parent is null)
+        {
+            await CheckOwnerQuotaAsync(request.Owner); // children count against their parent's limits instead (MaxChildrenPerRun, MaxRunDepth)
+        }
 
         // A header without journal events is completed on the next activation. The keep-alive reminder is
         // registered once the run outlives RunOptions.ReminderDelay.
@@ -145,6 +148,7 @@ internal sealed partial class RunEngine : IDisposable
             RequestHash = hash,
             CreatedAt = _time.GetUtcNow(),
             Incarnation = Convert.ToHexStringLower(BitConverter.GetBytes(_random.Next())),
+            Parent = request.Parent,
         };
         await _host.WriteHeaderAsync(header);
         _planner = NewPlanner(agent, input, header);
@@ -219,6 +223,7 @@ internal sealed partial class RunEngine : IDisposable
             return;
         }
 
+        _childrenChecked = false; // the backstop: ask unfinished children again, in case a child's word was lost
         StartLoop();
     }
 
@@ -258,6 +263,9 @@ internal sealed partial class RunEngine : IDisposable
             Usage = state.Usage.TotalTokens > 0 ? state.Usage : null,
             WaitingFor = state.IsWaiting ? state.Request : null,
             WaitingForVersion = state.IsTerminal ? null : state.WaitingForVersion,
+            Parent = header.Parent,
+            Children = state.Children.IsEmpty ? [] : [.. state.Children.Select(c => c.Info)],
+            SleepingUntil = state.IsSleeping ? state.Timer : null,
         };
     }
 
@@ -295,6 +303,13 @@ internal sealed partial class RunEngine : IDisposable
         if (State.Fault is { } fault)
         {
             await CommitCommandAsync(new RunCommand.Fail($"The run's journal cannot be replayed: {fault}."));
+            return;
+        }
+
+        if (agent is not null && IsDurableWait(State))
+        {
+            // Sleeping or waiting for children: nothing was cut off, so nothing to record; the loop looks at the wait.
+            StartLoop();
             return;
         }
 

@@ -36,7 +36,12 @@ internal static class RunJson
         run.Usage is { } u ? new UsageResource(u.InputTokens, u.OutputTokens, u.TotalTokens) : null,
         run.WaitingFor is { } w ? new WaitingForResource(w.Step, w.Kind, w.Tool, Parse(w.Arguments), w.Question) : null,
         run.AgentVersion,
-        run.WaitingForVersion is { } v ? new VersionWaitResource(v.Version, v.Until) : null);
+        run.WaitingForVersion is { } v ? new VersionWaitResource(v.Version, v.Until) : null)
+    {
+        Parent = run.Parent is { } p ? new ParentResource(p.RunId, p.Step, p.Depth) : null,
+        Children = run.Children.Count == 0 ? null : [.. run.Children.Select(c => new ChildResource(c.RunId, c.Agent, c.Step, StatusName(c.Status)))],
+        SleepingUntil = run.SleepingUntil,
+    };
 
     private static JsonElement? Parse(string? json)
     {
@@ -69,7 +74,26 @@ public sealed record RunResource(
     WaitingForResource? WaitingFor = null,
     string? AgentVersion = null,
     VersionWaitResource? WaitingForVersion = null,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? MaxSteps = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] int? MaxSteps = null)
+{
+    /// <summary>The run that started this one, for a child run (single-run views only).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ParentResource? Parent { get; init; }
+
+    /// <summary>The child runs this run started, with their status as the parent last heard it (single-run views only).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ChildResource>? Children { get; init; }
+
+    /// <summary>While the run sleeps on a durable timer: when it wakes.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? SleepingUntil { get; init; }
+}
+
+/// <summary>The run that started a child run: its ID, the step, and the child's depth (1 for a child of a top-level run).</summary>
+public sealed record ParentResource(string RunId, int Step, int Depth);
+
+/// <summary>A child run as its parent knows it: <c>status</c> is <c>running</c> until the parent has heard that it ended.</summary>
+public sealed record ChildResource(string RunId, string Agent, int Step, string Status);
 
 /// <summary>A run waiting for a silo that hosts its agent version (its agent pins versions), until it fails.</summary>
 public sealed record VersionWaitResource(string Version, DateTimeOffset Until);

@@ -67,6 +67,11 @@ public static partial class RunsApi
                 return Problem(400, "Invalid run ID", "'runId' must be 1-128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit.");
             }
 
+            if (requested.Contains("::", StringComparison.Ordinal))
+            {
+                return Problem(400, "Invalid run ID", "'runId' may not contain '::': run IDs with '::' are reserved for child runs, which their parent run names.");
+            }
+
             runId = requested;
         }
         else if (request.Headers.TryGetValue("Idempotency-Key", out var key) && key.ToString() is { Length: > 0 and <= 256 } idempotencyKey)

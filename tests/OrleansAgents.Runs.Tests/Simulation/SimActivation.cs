@@ -163,7 +163,7 @@ internal sealed class SimActivation : IRunHost
         return timer;
     }
 
-    async Task IRunHost.RegisterReminderAsync(TimeSpan period)
+    async Task IRunHost.RegisterReminderAsync(TimeSpan dueTime, TimeSpan period)
     {
         await _cluster.HopAsync();
         ThrowIfDead();
@@ -180,6 +180,8 @@ internal sealed class SimActivation : IRunHost
     }
 
     Task IRunHost.PublishAsync(RunEventBatch batch) => Task.CompletedTask;
+
+    IAgentRunGrain IRunHost.GetRun(string runId) => throw new NotSupportedException("The simulation's agents start no child runs.");
 
     bool IRunHost.IsHostedElsewhere(string agent, string version) => false; // one agent version in the simulation
 
