@@ -10,6 +10,15 @@ internal sealed record BenchSettings
     public Uri FrontEnd { get; init; } = new("http://127.0.0.1:5180");
     public string ApiKey { get; init; } = "dev-user-1";
     public int? Subscribers { get; init; }
+
+    /// <summary>T1: seconds from the start to the first timer's time.</summary>
+    public int? FirstWakeS { get; init; }
+
+    /// <summary>T1: seconds over which the timers' times are spread.</summary>
+    public int? SpreadS { get; init; }
+
+    /// <summary>F1: child runs per parent.</summary>
+    public int? Children { get; init; }
     public bool NoWarmup { get; init; }
     public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(60);
     public string RepositoryRoot { get; init; } = ".";
@@ -36,6 +45,9 @@ internal sealed record BenchSettings
                 "--front-end" => settings with { FrontEnd = new Uri(Next()) },
                 "--api-key" => settings with { ApiKey = Next() },
                 "--subscribers" => settings with { Subscribers = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--first-wake" => settings with { FirstWakeS = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--spread" => settings with { SpreadS = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--children" => settings with { Children = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--repo" => settings with { RepositoryRoot = Next() },
                 "--no-warmup" => settings with { NoWarmup = true },
                 "--warmup-s" => settings with { WarmUp = TimeSpan.FromSeconds(int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)) },

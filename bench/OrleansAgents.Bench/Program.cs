@@ -7,7 +7,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|C1|E1|E2|R1|A1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
+    await Console.Error.WriteLineAsync($"{ex.Message}\nusage: OrleansAgents.Bench [--workload W1|W2|W3|S1|S2|C1|E1|E2|R1|A1|F1|T1|D-ROLLING|D-ROLLING-KEEP|D-FRONTEND|D-PG|SOAK|all] [--minutes M] [--fault-every S] [--seed N] [--subscribers N] [--children N] [--first-wake S] [--spread S] [--front-end URL] [--api-key KEY] [--warmup-s S] [--no-warmup] [--runs N] [--steps N] [--step-ms M] [--bytes B] [--connection CS] [--cluster-id ID] [--data .data]");
     return 2;
 }
 
@@ -46,6 +46,8 @@ foreach (var workload in workloads)
         "E1" => await EventDeliveryWorkload.RunAsync(settings, "E1", settings.Subscribers ?? 1000, settings.Runs ?? 50, settings.Steps ?? 50, settings.StepMs ?? 200),
         "E2" => await EventDeliveryWorkload.RunAsync(settings, "E2", settings.Subscribers ?? 10_000, settings.Runs ?? 500, settings.Steps ?? 45, settings.StepMs ?? 2000),
         "R1" => await ResponsesResumeWorkload.RunAsync(settings, settings.Runs ?? 100),
+        "F1" => await harness.RunFanOutAsync(settings.Runs ?? 5, settings.Children ?? 100, settings.Steps ?? 3, settings.StepMs ?? 100),
+        "T1" => await harness.RunTimersAsync(settings.Runs ?? 1000, settings.FirstWakeS ?? 45, settings.SpreadS ?? 20),
         "W3" => await harness.RunRecoveryAsync(settings.Runs ?? 100, settings.Steps ?? 30, settings.StepMs ?? 100),
         _ => throw new ArgumentException($"unknown workload {workload}"),
     };

@@ -13,6 +13,9 @@ namespace OrleansAgents.Runs.Engine;
 /// </summary>
 internal sealed partial class RunEngine
 {
+    /// <summary>A timer due within this is waited for in the activation, not through the reminder.</summary>
+    private static readonly TimeSpan FastWakeWindow = TimeSpan.FromSeconds(2);
+
     private bool _suspended; // the loop stopped on a durable wait; the reminder (or a child, a message, a cancel) wakes it
     private bool _childrenChecked; // this activation (or reminder tick) has asked its unfinished children how they stand
     private Task _ending = Task.CompletedTask; // telling the parent and cancelling the children, once the run ended
@@ -94,6 +97,22 @@ internal sealed partial class RunEngine
         {
             await CompleteWaitAsync(new RunCommand.FireTimer(plan.Index, now, null));
             Log.TimerFired(_logger, RunId, plan.Index, (now - until).TotalMilliseconds);
+            return;
+        }
+
+        if (until - now <= FastWakeWindow)
+        {
+            // Due in a moment (or a reminder ticked a hair early): wait here rather than let go and be woken again. A
+            // cancel cuts the wait; a message is seen when it ends.
+            try
+            {
+                await Task.Delay(until - now, _time, _stepCancellation.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // cancelled: the loop sees it
+            }
+
             return;
         }
 

@@ -6,7 +6,8 @@ namespace OrleansAgents.Runs.Tests.Simulation;
 /// <summary>
 /// The simulation's agent. Input <c>{ "kinds": "pisax" }</c>: one step per letter, p pure, i a side effect
 /// keyed by its idempotency key, s a side effect that is not idempotent (a message sent), a an idempotent
-/// side effect that needs approval, x a step whose result PostgreSQL refuses. While faults are on, a body
+/// side effect that needs approval, x a step whose result PostgreSQL refuses, z a durable sleep (0.7-3.4 s: below the
+/// fast-wake window it waits in the activation, above it through the reminder, its activation let go). While faults are on, a body
 /// may fail transiently, time out, or fail after its effect. Every body start and every effect is witnessed.
 /// It remembers each result (<see cref="SimMemory"/>), so snapshots and their memory are part of every schedule.
 /// </summary>
@@ -48,6 +49,7 @@ internal sealed class SimAgent(SimCluster cluster) : IAgent, IAgentSource
         "i" => new StepPolicy { SideEffects = true, Idempotent = true, Timeout = StepTimeout, MaxAttempts = 3 },
         "s" => new StepPolicy { SideEffects = true, Idempotent = false, Timeout = StepTimeout, MaxAttempts = 3 },
         "a" => new StepPolicy { RequiresApproval = true, SideEffects = true, Idempotent = true, Timeout = StepTimeout, MaxAttempts = 3 },
+        "z" => new StepPolicy { Action = new StepAction.Sleep(For: TimeSpan.FromMilliseconds(700 + (900 * (step.Index % 4)))) },
         _ => new StepPolicy { Timeout = StepTimeout, MaxAttempts = 3 },
     };
 

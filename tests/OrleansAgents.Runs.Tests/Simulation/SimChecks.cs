@@ -54,6 +54,22 @@ internal static class SimChecks
             Fail($"the journal starts with {events[0].Type}");
         }
 
+        // A timer never fires before its time (unless a message woke it), and each sleep starts and fires once.
+        foreach (var fired in events.Where(e => e.Type == RunEventTypes.TimerFired))
+        {
+            using var data = System.Text.Json.JsonDocument.Parse(fired.Data);
+            var root = data.RootElement;
+            if (!root.GetProperty("early").GetBoolean() && root.GetProperty("firedAt").GetDateTimeOffset() < root.GetProperty("until").GetDateTimeOffset())
+            {
+                Fail($"seq {fired.Seq}: the timer fired at {root.GetProperty("firedAt")} before its time {root.GetProperty("until")}");
+            }
+        }
+
+        foreach (var sleep in events.Where(e => e.Type is RunEventTypes.TimerStarted or RunEventTypes.TimerFired).GroupBy(e => (e.Type, Step(e))).Where(g => g.Count() > 1))
+        {
+            Fail($"step {sleep.Key.Item2}: {sleep.Count()} {sleep.Key.Type} events");
+        }
+
         var completed = events.Where(e => e.Type == RunEventTypes.StepCompleted).Select(Step).ToList();
         if (!completed.SequenceEqual(Enumerable.Range(0, completed.Count)))
         {

@@ -7,7 +7,7 @@ namespace OrleansAgents.Runs.Tests.Simulation;
 /// </summary>
 internal static class SimSchedule
 {
-    private const string Kinds = "ppppiisax";
+    private const string Kinds = "ppppiisaxz";
 
     public static SimResult Run(int seed, SimOptions? options = null)
     {
