@@ -156,6 +156,14 @@ internal sealed partial class RunEngine
             var specs = start.Children;
             var unfinished = state.Children.Where(c => c.Step == plan.Index && !c.Finished).ToList();
             var outcomes = await Task.WhenAll(unfinished.Select(c => EnsureChildAsync(c, specs[ChildIndex(c.RunId)], plan.Index)));
+            if (State.IsTerminal || _cancelling is not null)
+            {
+                // Ended (a cancel) while these starts were on their way: the cascade may have missed a child that did not
+                // exist yet, so cancel what was just started.
+                await CancelChildrenAsync(unfinished, $"its parent run '{RunId}' ended ({EventDraft.RunStatusText(State.Status)})");
+                return;
+            }
+
             if (await RecordOutcomesAsync(outcomes))
             {
                 return; // decided again against what was recorded
