@@ -48,5 +48,10 @@ public sealed class RunQuotaOptions : IValidatableObject
         {
             yield return new ValidationResult($"{Key(nameof(MaxJournalBytes))} must be at least MaxStepResultBytes.", [nameof(MaxJournalBytes)]);
         }
+
+        if (MaxSleep <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"{Key(nameof(MaxSleep))} must be positive.", [nameof(MaxSleep)]);
+        }
     }
 }
