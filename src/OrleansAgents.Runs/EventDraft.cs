@@ -44,6 +44,33 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
     /// <summary>The child run a <c>child.started</c> or <c>child.finished</c> is about.</summary>
     public Core.ChildRun? Child { get; init; }
 
+    /// <summary>A terminal event's record of the run's children, so a finished run read from its last event still shows them.</summary>
+    public IReadOnlyList<Core.ChildRun>? Children { get; init; }
+
+    /// <summary>This terminal event with the run's children appended to its data (<c>children: [{ runId, agent, step, status }]</c>, status as last heard).</summary>
+    public EventDraft WithChildren(IReadOnlyList<Core.ChildRun> children)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var c in children)
+            {
+                json.WriteStartObject();
+                json.WriteString("runId", c.RunId);
+                json.WriteString("agent", c.Agent);
+                json.WriteNumber("step", c.Step);
+                json.WriteString("status", RunStatusText(c.Status));
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        // The payload is an object: the fields it has stay byte for byte, the children come last.
+        return this with { Data = $"{Data[..^1]},\"children\":{System.Text.Encoding.UTF8.GetString(buffer.ToArray())}}}", Children = children };
+    }
+
     public static EventDraft TimerStarted(int step, DateTimeOffset until) => new(RunEventTypes.TimerStarted, Json(
         new TimerStartedData(step, until), Payloads.TimerStartedData))
     { Step = step, Until = until };
@@ -238,6 +265,10 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
             case RunEventTypes.RunSucceeded or RunEventTypes.RunFailed or RunEventTypes.RunCancelled:
                 return new EventDraft(stored.Type, stored.Data)
                 {
+                    Children = root.TryGetProperty("children", out var children) && children.ValueKind == JsonValueKind.Array
+                        ? [.. children.EnumerateArray().Select(c => new Core.ChildRun(c.GetProperty("runId").GetString()!, c.GetProperty("agent").GetString()!,
+                            c.GetProperty("step").GetInt32(), ParseStatus(ReadString(c, "status"))))]
+                        : null,
                     Usage = ReadUsage(root),
                     Output = root.TryGetProperty("output", out var output) ? output.GetRawText() : null,
                     Text = ReadString(root, "error") ?? ReadString(root, "reason"),

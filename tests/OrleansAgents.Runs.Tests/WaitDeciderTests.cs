@@ -80,6 +80,24 @@ public sealed class WaitDeciderTests
     }
 
     [Fact]
+    public void A_run_that_ends_records_its_children_in_its_terminal_event_so_a_finished_run_read_from_it_still_shows_them()
+    {
+        var children = new[] { new ChildRun("r::0.0", "bench", 0), new ChildRun("r::0.1", "bench", 0) };
+        var state = Apply(Started(), RunDecider.Decide(Started(), new RunCommand.StartChildren(0, children), Planner));
+        state = Apply(state, RunDecider.Decide(state, new RunCommand.ChildrenFinished([new ChildOutcome("r::0.0", RunStatus.Succeeded, "{}", null)]), Planner));
+
+        var cancel = RunDecider.Decide(state, new RunCommand.Cancel("enough"), Planner);
+        var terminal = cancel.Events[^1];
+        var ended = RunState.Ended(new RunEvent("r", state.LastSeq + 1, terminal.Type, T0, terminal.Data));
+
+        using var data = JsonDocument.Parse(terminal.Data);
+        Assert.Equal("enough", data.RootElement.GetProperty("reason").GetString());
+        Assert.Equal([("r::0.0", (RunStatus?)RunStatus.Succeeded), ("r::0.1", null)], ended.Children.Select(c => (c.RunId, c.Status)));
+        Assert.Equal(["bench", "bench"], ended.Children.Select(c => c.Agent));
+        Assert.DoesNotContain("children", RunDecider.Decide(Started(), new RunCommand.Cancel("x"), Planner).Events[^1].Data, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_snapshot_keeps_the_timer_and_the_children()
     {
         var children = new[] { new ChildRun("r::0.0", "bench", 0), new ChildRun("r::0.1", "bench", 0) };

@@ -128,6 +128,13 @@ public sealed class ChildRunTests(PostgresFixture postgres, ITestOutputHelper ou
         Assert.Equal(RunStatus.Succeeded, child.Status);
         Assert.Equal("drill", child.Owner);
         Assert.Null(status.Parent);
+        Assert.Equal([$"{parent}::0.0", $"{parent}::0.1"], status.Children.Select(c => c.RunId));
+        Assert.All(status.Children, c => Assert.Equal(RunStatus.Succeeded, c.Status));
+
+        // Read again from its last event alone (a new activation of a finished run): the children are still there.
+        await Cluster.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var reread = await Cluster.Client.GetGrain<IAgentRunGrain>(parent).GetStatusAsync();
+        Assert.Equal(status.Children, reread.Children);
     }
 
     private async Task<string> StartParentAsync(int children, int childStepMs, int childSteps = ChildSteps)

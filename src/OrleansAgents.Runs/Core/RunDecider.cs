@@ -11,7 +11,29 @@ namespace OrleansAgents.Runs.Core;
 /// </summary>
 internal static class RunDecider
 {
-    public static RunDecision Decide(RunState state, RunCommand command, RunPlanner planner) => command switch
+    public static RunDecision Decide(RunState state, RunCommand command, RunPlanner planner)
+    {
+        var decision = DecideCommand(state, command, planner);
+        if (state.Children.IsEmpty || decision.Kind != RunDecisionKind.Commit || !RunEventTypes.IsTerminal(decision.Events[^1].Type))
+        {
+            return decision;
+        }
+
+        // A run that ends records its children in its terminal event (with what this commit adds of them).
+        var children = state.Children;
+        foreach (var e in decision.Events)
+        {
+            if (e.Type == RunEventTypes.ChildFinished && e.Child is { } ended)
+            {
+                var i = children.FindIndex(c => c.RunId == ended.RunId);
+                children = i < 0 ? children : children.SetItem(i, children[i] with { Status = ended.Status });
+            }
+        }
+
+        return RunDecision.Commit([.. decision.Events.SkipLast(1), decision.Events[^1].WithChildren(children)]);
+    }
+
+    private static RunDecision DecideCommand(RunState state, RunCommand command, RunPlanner planner) => command switch
     {
         RunCommand.Start start => state.Started || state.IsTerminal
             ? RunDecision.Done

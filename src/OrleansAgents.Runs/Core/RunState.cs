@@ -182,6 +182,7 @@ internal sealed record RunState
                 Gate = StepGate.None,
                 Request = null,
                 Outcome = new RunOutcome(status, e.Output, e.Text, e.StepCount ?? StepsDone),
+                Children = Children.IsEmpty && e.Children is { Count: > 0 } recorded ? [.. recorded] : Children,
                 Usage = StepsDone == 0 && e.Usage is { } total ? total : Usage,
             };
         }

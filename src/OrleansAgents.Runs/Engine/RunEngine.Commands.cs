@@ -16,6 +16,12 @@ internal sealed partial class RunEngine
         EnsureExists();
         if (State.IsTerminal)
         {
+            if (State.Status == RunStatus.Cancelled && State.Children.Exists(c => !c.Finished))
+            {
+                // Cancelled again: any child the first cascade missed (its worker died in between) is cancelled now.
+                await CancelChildrenAsync(State.Children, $"its parent run '{RunId}' was cancelled");
+            }
+
             return Snapshot();
         }
 
