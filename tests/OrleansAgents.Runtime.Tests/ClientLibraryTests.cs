@@ -204,4 +204,41 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(RunEventTypes.RunSucceeded, rest[^1].Type);
         Assert.Equal(RunStatus.Succeeded, (await Runs.GetAsync(id)).Status);
     }
+
+    [Fact]
+    public async Task A_parents_view_lists_its_children_and_a_childs_view_its_parent_and_a_sleeping_runs_view_when_it_wakes()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var parent = $"client-{Guid.NewGuid():N}";
+        var sleeper = $"client-{Guid.NewGuid():N}";
+        await Runs.StartAsync(parent, "bench", """{"steps":1,"children":2,"childSteps":2,"childStepMs":10}""", timeout.Token);
+        var before = DateTimeOffset.UtcNow;
+        await Runs.StartAsync(sleeper, "bench", """{"steps":1,"sleepMs":600000}""", timeout.Token);
+        await foreach (var _ in Runs.WatchAsync(parent, 0, timeout.Token))
+        {
+        }
+
+        var parentView = await Runs.GetAsync(parent, timeout.Token);
+        var childView = await Runs.GetAsync($"{parent}::0.1", timeout.Token);
+        var sleeping = await Runs.GetAsync(sleeper, timeout.Token);
+        while (sleeping.SleepingUntil is null)
+        {
+            await Task.Delay(100, timeout.Token);
+            sleeping = await Runs.GetAsync(sleeper, timeout.Token);
+        }
+
+        var cancelled = await Runs.CancelAsync(sleeper, "not waiting ten minutes", timeout.Token);
+
+        Assert.Equal(RunStatus.Succeeded, parentView.Status);
+        Assert.Null(parentView.Parent);
+        Assert.Equal(
+            [new ChildRunInfo($"{parent}::0.0", "bench", 0, RunStatus.Succeeded), new ChildRunInfo($"{parent}::0.1", "bench", 0, RunStatus.Succeeded)],
+            parentView.Children);
+        Assert.Equal(new ParentRun(parent, 0, 1), childView.Parent);
+        Assert.Empty(childView.Children);
+        Assert.Equal(RunStatus.Running, sleeping.Status);
+        Assert.InRange(sleeping.SleepingUntil!.Value, before.AddMinutes(10), DateTimeOffset.UtcNow.AddMinutes(10));
+        Assert.Equal(RunStatus.Cancelled, cancelled.Status);
+        Assert.Null(cancelled.SleepingUntil);
+    }
 }

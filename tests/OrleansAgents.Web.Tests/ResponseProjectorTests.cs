@@ -113,4 +113,42 @@ public sealed class ResponseProjectorTests
             "response.content_part.added", "response.content_part.done", "response.output_text.delta", "response.output_text.done",
             "response.completed", "response.failed", "response.cancelled"]));
     }
+
+    [Fact]
+    public void Timer_and_child_run_events_add_nothing_to_the_response_and_no_event_type_outside_the_reference()
+    {
+        (string Type, string Data)[] journal =
+        [
+            ("run.started", """{"agent":"bench","version":"v","owner":"o","input":{},"activation":"x"}"""),
+            ("step.started", """{"step":0,"name":"bench.children","idempotencyKey":"k:0","args":{"count":1}}"""),
+            ("child.started", """{"step":0,"runId":"r-1::0.0","agent":"bench"}"""),
+            ("child.finished", """{"step":0,"runId":"r-1::0.0","status":"failed","error":"boom"}"""),
+            ("step.completed", """{"step":0,"name":"bench.children","durationMs":5,"result":{"children":[]}}"""),
+            ("step.started", """{"step":1,"name":"bench.sleep","idempotencyKey":"k:1","args":{"ms":10}}"""),
+            ("timer.started", """{"step":1,"until":"1970-01-01T00:00:10+00:00"}"""),
+            ("run.resumed", """{"step":1,"silo":"s2","activation":"y"}"""),
+            ("timer.fired", """{"step":1,"until":"1970-01-01T00:00:10+00:00","firedAt":"1970-01-01T00:00:10+00:00","early":false}"""),
+            ("step.completed", """{"step":1,"name":"bench.sleep","durationMs":10,"result":{"early":false}}"""),
+            ("run.succeeded", """{"steps":2,"output":{"steps":0}}"""),
+        ];
+        var p = new ResponseProjector(new ResponseHeader("resp_r-1", Run, 0, "bench", true, [], DateTimeOffset.UnixEpoch, null));
+        var without = new ResponseProjector(new ResponseHeader("resp_r-1", Run, 0, "bench", true, [], DateTimeOffset.UnixEpoch, null));
+        var seq = 0;
+        foreach (var (type, data) in journal)
+        {
+            p.Apply(new RunEvent(Run, ++seq, type, DateTimeOffset.UnixEpoch.AddSeconds(seq), data));
+            if (!type.StartsWith("timer.", StringComparison.Ordinal) && !type.StartsWith("child.", StringComparison.Ordinal))
+            {
+                without.Apply(new RunEvent(Run, seq, type, DateTimeOffset.UnixEpoch.AddSeconds(seq), data));
+            }
+        }
+
+        Assert.Equal("completed", p.Status);
+        Assert.Equal(Stream(without), Stream(p));
+        Assert.Equal("""{"steps":0}""", (string)p.Response()["output"]!.AsArray().Single()!["content"]![0]!["text"]!);
+        Assert.All(p.Events, e => Assert.Contains(e.Type, (string[])[
+            "response.created", "response.queued", "response.in_progress", "response.output_item.added", "response.output_item.done",
+            "response.content_part.added", "response.content_part.done", "response.output_text.delta", "response.output_text.done",
+            "response.completed"]));
+    }
 }

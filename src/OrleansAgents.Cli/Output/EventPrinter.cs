@@ -94,6 +94,16 @@ public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string
                 return (Label("message"), E(JsonText.Compact(data.Property("message"), 500)));
             case "step.completed":
                 return (Label($"step {step} completed", "green"), E(StepResult(data)));
+            case "timer.started":
+                return (Label($"step {step} sleeps", "yellow"), E($"until {data.Text("until")}"));
+            case "timer.fired":
+                return (Label($"step {step} woke", "yellow"),
+                    E(data.Property("early") is { ValueKind: JsonValueKind.True } ? $"early ({data.Text("reason")}) at {data.Text("firedAt")}" : $"at {data.Text("firedAt")}"));
+            case "child.started":
+                return (Label("child started"), E($"{data.Text("runId")} ({data.Text("agent")}, step {step})"));
+            case "child.finished":
+                return (Label("child finished", data.Text("status") == "succeeded" ? "green" : "red"),
+                    E($"{data.Text("runId")} {data.Text("status")}" + (data.Text("error") is { } ce ? $": {ce}" : data.Property("result") is { } cr ? $" {JsonText.Compact(cr)}" : "")));
             case "run.succeeded":
                 return (Label("run succeeded", "green bold"),
                     E(Join($"{JsonText.Compact(data.Property("steps"))} steps", JsonText.Tokens(data.Property("usage")), Output(data.Property("output")))));

@@ -20,7 +20,10 @@ public static class RunView
         _ => Markup.Escape(status),
     };
 
-    public static void Details(IAnsiConsole console, JsonElement run)
+    public static void Details(IAnsiConsole console, JsonElement run) => Details(console, run, DateTimeOffset.UtcNow);
+
+    /// <summary>One run: its facts, the run that started it, the child runs it started, and a sleep's end.</summary>
+    public static void Details(IAnsiConsole console, JsonElement run, DateTimeOffset now)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
         void Row(string name, string? markup)
@@ -35,6 +38,18 @@ public static class RunView
         Row("agent", Markup.Escape(run.Text("agent") ?? ""));
         Row("owner", Markup.Escape(run.Text("owner") ?? ""));
         Row("status", Status(run.Text("status")));
+        if (run.Property("parent") is { ValueKind: JsonValueKind.Object } parent)
+        {
+            Row("parent", Markup.Escape(
+                $"{parent.Text("runId")} (step {parent.Number("step")?.ToString(CultureInfo.InvariantCulture)}, depth {parent.Number("depth")?.ToString(CultureInfo.InvariantCulture)})"));
+        }
+
+        if (run.Property("sleepingUntil") is { } sleeping
+            && DateTimeOffset.TryParse(sleeping.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var until))
+        {
+            Row("sleeping until", $"[yellow]{Markup.Escape(Timestamp(sleeping.GetString()))}[/] [grey](in {JsonText.Age(until - now)})[/]");
+        }
+
         Row("steps", run.Number("steps")?.ToString(CultureInfo.InvariantCulture));
         Row("last event", run.Number("lastSeq") is { } seq ? $"#{seq.ToString(CultureInfo.InvariantCulture)}" : null);
         Row("created", Markup.Escape(Timestamp(run.Text("createdAt"))));
@@ -54,6 +69,17 @@ public static class RunView
 
         Row("result", Markup.Escape(JsonText.Compact(run.Property("result"), 1000)));
         Row("error", run.Text("error") is { } error ? $"[red]{Markup.Escape(error)}[/]" : null);
+        if (run.Property("children") is { ValueKind: JsonValueKind.Array } children)
+        {
+            // One row per child: ID, agent, status (as the parent last heard it: running until it ended).
+            var first = true;
+            foreach (var child in children.EnumerateArray())
+            {
+                Row(first ? "children" : " ", $"{Markup.Escape(child.Text("runId") ?? "")}  {Markup.Escape(child.Text("agent") ?? "")}  {Status(child.Text("status"))}");
+                first = false;
+            }
+        }
+
         console.Write(grid);
     }
 

@@ -125,8 +125,9 @@ public static class FrontEndExtensions
         app.MapOrleansDashboard(routePrefix: "/dashboard").RequireAuthorization("operator");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        // The page's deep links (/runs, /runs/{id}) load the page; everything else keeps its own 404.
-        app.MapFallbackToFile("/runs/{*path:nonfile}", "index.html", PageFiles);
+        // The page's deep links (/runs, /runs/{id}) load the page; everything else keeps its own 404. No
+        // 'nonfile' constraint: child run IDs (parent::step.i) end in what looks like a file extension.
+        app.MapFallbackToFile("/runs/{*path}", "index.html", PageFiles);
         return app;
     }
 }

@@ -8,7 +8,8 @@
 //   signin.js       signing in and out, who is signed in
 //   start-form.js   starting a run, the agents the cluster runs
 //   run-list.js     my runs, polled, with a progress bar each
-//   run-page.js     a run's header, approval panel and controls
+//   run-page.js     a run's header, approval panel and controls, a sleep's countdown
+//   run-family.js   a run's parent link and its children as a tree, with live status
 //   follower.js     the record, then the live stream, resumed after every drop (no DOM)
 //   timeline.js     the fold of a run's events into its steps and their time (no DOM)
 //   step-cards.js   the timeline as cards, one per step

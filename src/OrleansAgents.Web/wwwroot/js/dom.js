@@ -29,3 +29,9 @@ export function h(tag, attributes = {}, ...children) {
   }
   return element;
 }
+
+/** A run page's path; child run IDs hold '::' (encoded as %3A%3A, which the router decodes). */
+export const runPath = (runId) => `/runs/${encodeURIComponent(runId)}`;
+
+/** An in-page link to a run's page (followed by the router without a reload). */
+export const runLink = (runId, attributes = {}) => h('a', { href: runPath(runId), dataset: { link: '', ...attributes.dataset }, class: attributes.class }, runId);

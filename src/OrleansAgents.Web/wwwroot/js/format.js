@@ -36,3 +36,23 @@ export function tokens(usage) {
 export function statusLabel(status) {
   return status === 'waitingForInput' ? 'waiting for input' : (status ?? '');
 }
+
+/** "in 9 min 58 s", "in 12 s", "now" until an instant (ms since the epoch). */
+export function countdown(until, now = Date.now()) {
+  const seconds = Math.ceil((until - now) / 1000);
+  if (seconds <= 0) return 'now';
+  const parts = [];
+  const d = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  if (d) parts.push(`${d} d`);
+  if (hours) parts.push(`${hours} h`);
+  if (minutes && !d) parts.push(`${minutes} min`);
+  if (!d && !hours) parts.push(`${seconds % 60} s`);
+  return `in ${parts.join(' ')}`;
+}
+
+/** A local date and time for people, e.g. "Dec 3, 15:26:45". */
+export function localTime(ms) {
+  return new Date(ms).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}

@@ -1,10 +1,12 @@
-// A run's page: the header, the approval panel and the controls; the timeline as a picture and as cards.
-// The follower brings the events, the timeline model folds them, the cards and the picture show them.
+// A run's page: the header (with its parent, and a sleep's countdown), the approval panel and the controls;
+// its children as a tree; the timeline as a picture and as cards. The follower brings the events, the
+// timeline model folds them, the cards and the picture show them.
 import { api } from './api.js';
 import { $, byTestId } from './dom.js';
-import { age, pretty, statusLabel, tokens } from './format.js';
+import { age, countdown, localTime, pretty, statusLabel, tokens } from './format.js';
 import { RunFollower } from './follower.js';
 import { clearError, showError } from './message.js';
+import { createRunFamily } from './run-family.js';
 import { createStepCards } from './step-cards.js';
 import { fold, newTimeline, stepsDone } from './timeline.js';
 import { createTimelinePicture } from './timeline-svg.js';
@@ -15,10 +17,12 @@ const ERROR_CONTEXT = { open: 'Could not open the run: ', events: 'Could not rea
 let view = null;
 let cards;
 let picture;
+let family;
 
 export function closeRun() {
   if (!view) return;
   view.follower.close();
+  family.reset();
   clearInterval(view.ageTimer);
   clearInterval(view.clockTimer);
   cancelAnimationFrame(view.frame);
@@ -34,7 +38,9 @@ export function openRun(runId) {
   byTestId('run-id').textContent = runId;
   cards.reset();
   picture.reset();
+  family.reset();
   byTestId('pending-approval').hidden = true;
+  byTestId('run-sleeping').hidden = true;
   for (const id of ['run-status', 'run-agent', 'run-steps', 'run-tokens', 'run-age']) byTestId(id).textContent = '';
   setControls();
   state.follower = new RunFollower(runId, {
@@ -46,13 +52,19 @@ export function openRun(runId) {
         state.model.status = run.status;
         state.ageTimer = setInterval(renderHeader, 5000);
         // Open bars grow with the clock while the run goes on.
-        state.clockTimer = setInterval(() => { if (!state.model.terminal) drawSoon(); }, 1000);
+        state.clockTimer = setInterval(() => {
+          if (state.model.terminal) return;
+          drawSoon();
+          renderSleep();
+        }, 1000);
       }
+      family.show(run);
       renderHeader();
     },
     onEvent(e) {
       const change = fold(state.model, e);
       if (change) cards.render(state.model, e, change);
+      family.event(e);
       renderHeader();
       drawSoon();
     },
@@ -109,7 +121,23 @@ function renderHeader() {
     byTestId('approval-tool').textContent = pending.tool ?? '';
     byTestId('approval-arguments').textContent = pretty(pending.arguments);
   }
+  renderSleep();
   setControls();
+}
+
+/** "Sleeping until <time> in 9 min 58 s" while the run sleeps on a durable timer (its events, or its JSON before them). */
+function renderSleep() {
+  const state = view;
+  if (!state) return;
+  const { model } = state;
+  const until = model.sleepingUntil ?? (model.lastSeq === 0 && state.run?.sleepingUntil ? Date.parse(state.run.sleepingUntil) : null);
+  const box = byTestId('run-sleeping');
+  box.hidden = until === null || model.terminal;
+  if (box.hidden) return;
+  const time = byTestId('sleeping-until');
+  time.dateTime = new Date(until).toISOString();
+  time.textContent = localTime(until);
+  byTestId('sleeping-countdown').textContent = `(${countdown(until)})`;
 }
 
 function setControls() {
@@ -163,6 +191,7 @@ export function initRunPage() {
   cards = createStepCards(byTestId('timeline'));
   const figure = byTestId('timeline-picture');
   picture = createTimelinePicture(figure);
+  family = createRunFamily();
   new ResizeObserver(() => { if (view) drawSoon(); }).observe(figure);
   byTestId('approve').addEventListener('click', decide('approve', 'comment'));
   byTestId('reject').addEventListener('click', decide('reject', 'reason'));

@@ -1,8 +1,8 @@
 // The timeline as cards: one entry per run-level event, one card per step with its events as lines, in
 // the order the events were committed. Draws from the timeline model (timeline.js); every committed event
 // shown carries its seq (data-seq), so a test can check each is shown exactly once.
-import { $, h } from './dom.js';
-import { duration, pretty, tokens } from './format.js';
+import { $, h, runLink } from './dom.js';
+import { duration, localTime, pretty, tokens } from './format.js';
 import { stepTitle } from './timeline.js';
 
 /** JSON shown in full when short, folded behind a one-line summary when long. */
@@ -201,6 +201,21 @@ export function createStepCards(list) {
         break;
       case 'input.message':
         runEntry(e, 'You said', h('p', { class: 'said' }, data.message ?? ''));
+        break;
+      case 'timer.started':
+        line(step, e, 'timer', ['Sleeping until ', h('time', { datetime: data.until }, localTime(Date.parse(data.until)))], 'a durable timer; the run holds no worker meanwhile');
+        showState(step);
+        break;
+      case 'timer.fired':
+        line(step, e, 'timer', data.early ? 'Woke early' : 'Timer fired', data.early ? (data.reason ?? '') : `at ${localTime(Date.parse(data.firedAt))}`);
+        showState(step);
+        break;
+      case 'child.started':
+        line(step, e, 'child', ['Started child run ', runLink(data.runId, { dataset: { testid: 'step-child' } })], `agent ${data.agent}`);
+        break;
+      case 'child.finished':
+        line(step, e, `child ${data.status}`, ['Child run ', runLink(data.runId), ` ${data.status}`],
+          data.status === 'succeeded' ? pretty(data.result).replace(/\s+/g, ' ').slice(0, 160) : (data.error ?? ''));
         break;
       case 'step.completed':
         completed(step, e);

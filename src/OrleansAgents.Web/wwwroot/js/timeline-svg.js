@@ -1,6 +1,6 @@
 // The timeline picture (SVG): one bar per step on a time axis from the run's start, placed by the step's
 // start and as long as it took, coloured by what the time went to: a model call, a tool call, another step,
-// waiting for a person, or an attempt that failed and was retried. Where nothing ran (a retry's back-off,
+// waiting for a person, sleeping on a durable timer, or an attempt that failed and was retried. Where nothing ran (a retry's back-off,
 // the time before a new activation resumed the run) the bar has a gap; resumes, failures and cancellation
 // are marked on the axis. Draws from the timeline model (timeline.js) and is redrawn as events arrive.
 import { duration } from './format.js';
@@ -41,7 +41,7 @@ function tickLabel(ms) {
   return `${+(ms / 60_000).toFixed(1)} min`;
 }
 
-const KIND_WORDS = { model: 'model call', tool: 'tool call', other: 'step', wait: 'waiting for a person', retry: 'failed attempt, retried' };
+const KIND_WORDS = { model: 'model call', tool: 'tool call', other: 'step', wait: 'waiting for a person', sleep: 'sleeping on a timer', retry: 'failed attempt, retried' };
 
 /** The step's title: name, how long it took, retries and time waiting for a person. */
 function barTitle(step, end) {
@@ -49,13 +49,16 @@ function barTitle(step, end) {
   const took = step.done
     ? `took ${duration(step.durationMs ?? span)}`
     : step.state === 'stopped' ? `stopped after ${duration(span)}` : `${step.state === 'waiting' ? 'waiting' : 'running'} for ${duration(span)}`;
-  const waited = step.segments.filter((x) => x.kind === 'wait').reduce((sum, x) => sum + (x.to - x.from), 0)
-    + (step.open?.kind === 'wait' ? end - step.open.from : 0);
+  const spent = (kind) => step.segments.filter((x) => x.kind === kind).reduce((sum, x) => sum + (x.to - x.from), 0)
+    + (step.open?.kind === kind ? end - step.open.from : 0);
+  const waited = spent('wait');
+  const slept = spent('sleep');
   return [
     `Step ${step.index}: ${stepTitle(step.name, step.args)}`,
     took,
     step.retries ? `${step.retries} ${step.retries === 1 ? 'retry' : 'retries'}` : null,
     waited > 0 ? `waited ${duration(waited)} for a person` : null,
+    slept > 0 ? `slept ${duration(slept)}${step.sleepUntil ? ` (until ${new Date(step.sleepUntil).toLocaleTimeString()})` : ''}` : null,
   ].filter(Boolean).join(' · ');
 }
 

@@ -4,8 +4,9 @@
 
 /**
  * A stretch of a step's time: working (`model`, `tool`, `other`: the step's kind), waiting for a person
- * (`wait`), or an attempt that failed and was retried (`retry`). Times in ms since the epoch.
- * @typedef {{ kind: 'model' | 'tool' | 'other' | 'wait' | 'retry', from: number, to: number }} Segment
+ * (`wait`), sleeping on a durable timer (`sleep`), or an attempt that failed and was retried (`retry`).
+ * Times in ms since the epoch.
+ * @typedef {{ kind: 'model' | 'tool' | 'other' | 'wait' | 'sleep' | 'retry', from: number, to: number }} Segment
  *
  * @typedef {object} Step
  * @property {number} index
@@ -24,10 +25,15 @@
  * @property {number | null} endedAt
  * @property {Segment[]} segments     closed stretches, in time order
  * @property {{ kind: Segment['kind'], from: number } | null} open  the stretch going on now
+ * @property {number | null} sleepUntil  while the step sleeps on a durable timer (timer.started): when it wakes
+ * @property {{ runId: string, agent: string, status: string }[]} children  the child runs it started (child.*)
  *
  * @typedef {{ type: 'resumed' | 'failed' | 'cancelled' | 'pinned', at: number, from?: number, step?: number, text: string }} Mark
  *   `resumed` marks a new activation taking the run over; `from` is the last instant the run was seen before.
  */
+
+/** Stretches where the step waits on purpose: they go on through a resume. */
+const WAITING = new Set(['wait', 'sleep']);
 
 /** The step kind from its name. */
 export const stepKind = (name) => (name === 'model' ? 'model' : name.startsWith('tool:') ? 'tool' : 'other');
@@ -59,6 +65,8 @@ export function newTimeline() {
     lastAt: null,
     /** @type {Mark[]} */
     marks: [],
+    /** @type {number | null} while the run sleeps on a durable timer: when it wakes */
+    sleepingUntil: null,
   };
 }
 
@@ -75,7 +83,7 @@ function newStep(index, name, seq, at, args) {
   return {
     index, name, kind, args, seq, state: 'running', retries: 0, done: false, liveText: '',
     durationMs: null, usage: undefined, result: undefined, startedAt: at, endedAt: null,
-    segments: [], open: openAt(kind, at),
+    segments: [], open: openAt(kind, at), sleepUntil: null, children: [],
   };
 }
 
@@ -119,13 +127,16 @@ export function fold(model, e) {
     case 'run.pinned':
       model.marks.push({ type: 'pinned', at, text: `waits for a silo with version ${data.version}` });
       break;
-    case 'run.resumed':
-      // The previous activation is gone: what it was doing stopped at the last instant it was seen.
+    case 'run.resumed': {
+      // The previous activation is gone: what it was doing stopped at the last instant it was seen. Waiting
+      // for a person or sleeping on a timer goes on (a sleeping run lets its activation go on purpose).
       for (const step of model.steps.values()) {
-        if (!step.done && step.open && step.open.kind !== 'wait') cut(step, Math.max(step.open.from, before ?? at), undefined, openAt(step.kind, at));
+        if (!step.done && step.open && !WAITING.has(step.open.kind)) cut(step, Math.max(step.open.from, before ?? at), undefined, openAt(step.kind, at));
       }
-      model.marks.push({ type: 'resumed', at, from: before ?? at, step: data.step ?? undefined, text: `resumed on ${data.silo ?? 'another silo'}` });
+      const slept = model.sleepingUntil !== null;
+      model.marks.push({ type: 'resumed', at, from: slept ? at : before ?? at, step: data.step ?? undefined, text: `resumed on ${data.silo ?? 'another silo'}` });
       break;
+    }
     case 'step.started': {
       const existing = model.steps.get(data.step);
       if (existing) {
@@ -162,6 +173,38 @@ export function fold(model, e) {
       const step = ensureStep(model, data.step, at);
       step.state = 'waiting';
       cut(step, at, undefined, openAt('wait', at));
+      change.step = step;
+      break;
+    }
+    case 'timer.started': { // the step sleeps until data.until; the run holds no activation meanwhile
+      const step = ensureStep(model, data.step, at);
+      step.state = 'waiting';
+      step.sleepUntil = instant(data.until);
+      model.sleepingUntil = step.sleepUntil;
+      cut(step, at, undefined, openAt('sleep', at));
+      change.step = step;
+      break;
+    }
+    case 'timer.fired': { // the sleep is over (its time came, or a steer message woke it); the result follows
+      const step = ensureStep(model, data.step, at);
+      step.state = 'running';
+      step.sleepUntil = null;
+      model.sleepingUntil = null;
+      cut(step, at, undefined, openAt(step.kind, at));
+      change.step = step;
+      break;
+    }
+    case 'child.started': { // the pending step starts a child run; the step goes on (it may wait for it)
+      const step = ensureStep(model, data.step, at);
+      if (!step.children.some((c) => c.runId === data.runId)) step.children.push({ runId: data.runId, agent: data.agent, status: 'running' });
+      change.step = step;
+      break;
+    }
+    case 'child.finished': { // a child ended: its step's state does not change (the agent decides what follows)
+      const step = ensureStep(model, data.step, at);
+      const child = step.children.find((c) => c.runId === data.runId);
+      if (child) child.status = data.status;
+      else step.children.push({ runId: data.runId, agent: '', status: data.status });
       change.step = step;
       break;
     }
@@ -224,6 +267,7 @@ export function fold(model, e) {
       cut(step, at);
     }
     model.pending = null;
+    model.sleepingUntil = null;
   }
   return change;
 }
