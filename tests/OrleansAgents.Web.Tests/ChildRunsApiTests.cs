@@ -97,6 +97,30 @@ public sealed class ChildRunsApiTests(FrontEndFixture fixture)
         Assert.False(cancelled.TryGetProperty("sleepingUntil", out _));
     }
 
+    [Fact]
+    public async Task A_stream_of_a_quiet_run_sends_its_headers_at_once_so_a_browser_knows_it_is_connected()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = await StartAsync(http, """{"steps":1,"sleepMs":600000}""");
+        JsonElement run = default;
+        for (var i = 0; i < 300 && !(run.ValueKind == JsonValueKind.Object && run.TryGetProperty("sleepingUntil", out _)); i++)
+        {
+            run = await http.GetFromJsonAsync<JsonElement>(Path(id));
+            await Task.Delay(100);
+        }
+
+        // Nothing will come after the last event for ten minutes: the response must still start (an EventSource
+        // stays "connecting" until it sees the headers).
+        var last = run.GetProperty("lastSeq").GetInt64();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Path(id)}/events/stream?after={last}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var cancel = await http.PostAsync($"{Path(id)}/cancel", null);
+    }
+
     [Theory]
     [InlineData("mine::0.1")]
     [InlineData("a::b")]

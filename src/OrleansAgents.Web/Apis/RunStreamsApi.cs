@@ -56,7 +56,7 @@ public static class RunStreamsApi
 
         context.Response.RegisterForDispose(slot); // released once, also when the stream never starts
 
-        return TypedResults.ServerSentEvents(Items(context.RequestAborted));
+        return new Events.EventStreamResult(Items(context.RequestAborted));
 
         async IAsyncEnumerable<SseItem<string>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
         {
