@@ -52,6 +52,9 @@ internal sealed record RunState
     /// <summary>The step durably started and not yet completed: the one to run (again) next.</summary>
     public StepPlan? Pending { get; init; }
 
+    /// <summary>When the pending step was started (<c>step.started</c>).</summary>
+    public DateTimeOffset PendingSince { get; init; }
+
     /// <summary>Where the pending step stands between its start and its result.</summary>
     public StepGate Gate { get; init; }
 
@@ -223,7 +226,7 @@ internal sealed record RunState
         {
             return Pending is not null || plan.Index != StepsDone
                 ? Faulted(seq, e.Type, $"step {plan.Index} cannot start after {StepsDone} steps{(Pending is null ? "" : $" with step {Pending.Index} pending")}", at)
-                : next with { Pending = plan, Gate = StepGate.None, Request = null, Approved = false, RejectionReason = null, FailedAttempts = 0, Timer = null };
+                : next with { Pending = plan, PendingSince = at, Gate = StepGate.None, Request = null, Approved = false, RejectionReason = null, FailedAttempts = 0, Timer = null };
         }
 
         if (e.Completed is { } step)

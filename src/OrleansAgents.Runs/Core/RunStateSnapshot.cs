@@ -62,6 +62,8 @@ internal sealed record RunStateSnapshot
 
     public DateTimeOffset? Timer { get; init; }
 
+    public DateTimeOffset PendingSince { get; init; }
+
     public DateTimeOffset TimerSince { get; init; }
 
     public int TimerMessages { get; init; }
@@ -100,6 +102,7 @@ internal sealed record RunStateSnapshot
             OwnerSeq = state.OwnerSeq,
             OwnerActivation = state.OwnerActivation,
             Timer = state.Timer,
+            PendingSince = state.PendingSince,
             TimerSince = state.TimerSince,
             TimerMessages = state.TimerMessages,
             Children = state.Children.IsEmpty ? null : state.Children,
@@ -152,6 +155,7 @@ internal sealed record RunStateSnapshot
             OwnerSeq = s.OwnerSeq,
             OwnerActivation = s.OwnerActivation,
             Timer = s.Timer,
+            PendingSince = s.PendingSince,
             TimerSince = s.TimerSince,
             TimerMessages = s.TimerMessages,
             Children = s.Children is null ? [] : [.. s.Children],

@@ -199,7 +199,8 @@ internal sealed partial class RunEngine
         };
         if (over)
         {
-            await CompleteAsync(plan, new StepOutput(ChildrenResult(children)), 0);
+            // The step took from its start to now: the children's time (the run's own steps take no time to wait).
+            await CompleteAsync(plan, new StepOutput(ChildrenResult(children)), State.PendingSince == default ? 0 : Math.Max(0, (_time.GetUtcNow() - State.PendingSince).TotalMilliseconds));
             return;
         }
 
