@@ -84,7 +84,7 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
     { Step = child.Step, Child = child };
 
     public static EventDraft ChildFinished(Core.ChildRun child) => new(RunEventTypes.ChildFinished, Json(
-        new ChildFinishedData(child.Step, child.RunId, RunStatusText(child.Status), child.Result is null ? null : new RawJson(child.Result), child.Error),
+        new ChildFinishedData(child.Step, child.RunId, child.Agent, RunStatusText(child.Status), child.Result is null ? null : new RawJson(child.Result), child.Error),
         Payloads.ChildFinishedData))
     { Step = child.Step, Child = child };
 
@@ -256,10 +256,10 @@ internal sealed record EventDraft(string Type, string Data, StepPlan? Started = 
 
             case RunEventTypes.ChildFinished:
             {
-                var child = new Core.ChildRun(root.GetProperty("runId").GetString()!, "", root.GetProperty("step").GetInt32(),
+                var child = new Core.ChildRun(root.GetProperty("runId").GetString()!, ReadString(root, "agent") ?? "", root.GetProperty("step").GetInt32(),
                     ParseStatus(ReadString(root, "status")) ?? throw new InvalidOperationException("child.finished without a final status"),
                     root.TryGetProperty("result", out var result) ? result.GetRawText() : null, ReadString(root, "error"));
-                return new EventDraft(stored.Type, stored.Data) { Child = child };
+                return new EventDraft(stored.Type, stored.Data) { Step = child.Step, Child = child };
             }
 
             case RunEventTypes.RunSucceeded or RunEventTypes.RunFailed or RunEventTypes.RunCancelled:

@@ -55,7 +55,27 @@ public sealed class EventPayloadTests
         { "RunFailedStep", "run.failed", """{"error":"too big","steps":4,"step":4,"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3}}""" },
         { "RunCancelled", "run.cancelled", """{"reason":"cancelled by request","steps":2}""" },
         { "RunCancelledReason", "run.cancelled", """{"reason":"\u00DCn\u00EFc\u00F8d\u00E9 \u003Cb\u003E\u0026amp;\u003C/b\u003E \u0027quoted\u0027 \u0022double\u0022 line\nbreak \t tab \uD83D\uDE42","steps":2,"usage":{"inputTokens":0,"outputTokens":7,"totalTokens":7}}""" },
+        { "TimerStarted", "timer.started", """{"step":2,"until":"2026-11-26T17:00:00.1234567+02:00"}""" },
+        { "TimerFired", "timer.fired", """{"step":2,"until":"2026-11-26T17:00:00.1234567+02:00","firedAt":"1970-01-01T00:00:00+00:00","early":false}""" },
+        { "TimerFiredEarly", "timer.fired", """{"step":2,"until":"2026-11-26T17:00:00.1234567+02:00","firedAt":"1970-01-01T00:00:00+00:00","early":true,"reason":"message"}""" },
+        { "ChildStarted", "child.started", """{"step":0,"runId":"run-1::0.1","agent":"bench"}""" },
+        { "ChildFinished", "child.finished", """{"step":0,"runId":"run-1::0.1","agent":"bench","status":"succeeded","result":{ "a" : [1, 2.50, "\u00e9"] ,"b":{}}}""" },
+        { "ChildFinishedFailed", "child.finished", """{"step":0,"runId":"run-1::0.1","agent":"bench","status":"failed","error":"\u00DCn\u00EFc\u00F8d\u00E9 \u003Cb\u003E\u0026amp;\u003C/b\u003E \u0027quoted\u0027 \u0022double\u0022 line\nbreak \t tab \uD83D\uDE42"}""" },
     };
+
+    [Fact]
+    public void A_terminal_event_of_a_run_with_children_keeps_its_fields_byte_for_byte_and_appends_them()
+    {
+        var children = new[] { new ChildRun("run-1::0.0", "bench", 0, RunStatus.Succeeded), new ChildRun("run-1::0.1", "bench", 0) };
+
+        var draft = EventDraft.RunCancelled(null, 2).WithChildren(children);
+
+        Assert.Equal(
+            """{"reason":"cancelled by request","steps":2,"children":[{"runId":"run-1::0.0","agent":"bench","step":0,"status":"succeeded"},{"runId":"run-1::0.1","agent":"bench","step":0,"status":"running"}]}""",
+            draft.Data);
+        var read = EventDraft.FromStored(new RunEvent("run-1", 1, draft.Type, DateTimeOffset.UnixEpoch, draft.Data));
+        Assert.Equal(children, read.Children);
+    }
 
     [Theory]
     [MemberData(nameof(Payloads))]
@@ -113,6 +133,12 @@ public sealed class EventPayloadTests
         "RunFailedStep" => EventDraft.RunFailed("too big", 4, 4, new RunUsage(1, 2, 3)),
         "RunCancelled" => EventDraft.RunCancelled(null, 2),
         "RunCancelledReason" => EventDraft.RunCancelled(Text, 2, new RunUsage(0, 7, 7)),
+        "TimerStarted" => EventDraft.TimerStarted(2, Until),
+        "TimerFired" => EventDraft.TimerFired(2, Until, DateTimeOffset.UnixEpoch, null),
+        "TimerFiredEarly" => EventDraft.TimerFired(2, Until, DateTimeOffset.UnixEpoch, "message"),
+        "ChildStarted" => EventDraft.ChildStarted(new ChildRun("run-1::0.1", "bench", 0)),
+        "ChildFinished" => EventDraft.ChildFinished(new ChildRun("run-1::0.1", "bench", 0, RunStatus.Succeeded, Raw)),
+        "ChildFinishedFailed" => EventDraft.ChildFinished(new ChildRun("run-1::0.1", "bench", 0, RunStatus.Failed, Error: Text)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 }
