@@ -84,7 +84,8 @@ public sealed class DelegationTests(DelegationClusterFixture fixture, ITestOutpu
         Assert.Contains("notes.md (failed:", Data(afterDelegation).GetProperty("result").GetProperty("text").GetString(), StringComparison.Ordinal);
         using var result = JsonDocument.Parse(done.Result!);
         Assert.Equal("+44 23 9200 0100", result.RootElement.GetProperty("configuration").GetProperty("escalation").GetProperty("phone").GetString());
-        Assert.Equal(RunStatus.Failed, (await Run($"{id}::3.2").GetStatusAsync()).Status);
+        Assert.Equal(RunStatus.Succeeded, (await Run($"{id}::3.1").GetStatusAsync()).Status);
+        await Assert.ThrowsAsync<RunNotFoundException>(() => Run($"{id}::3.2").GetStatusAsync()); // refused at its start: no run, its parent recorded why
     }
 
     [Fact]
