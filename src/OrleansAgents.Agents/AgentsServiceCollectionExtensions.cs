@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansAgents.Agents.Bench;
 using OrleansAgents.Agents.Chat;
+using OrleansAgents.Agents.DocumentAnalyst;
 using OrleansAgents.Agents.VoiceAgentBuilder;
 using OrleansAgents.Models;
 using OrleansAgents.Models.Offline;
@@ -13,7 +14,7 @@ namespace OrleansAgents.Agents;
 public static class AgentsServiceCollectionExtensions
 {
     /// <summary>
-    /// The model client (<c>OrleansAgents:Model</c>), <c>voice-agent-builder</c>, and <c>bench</c> where
+    /// The model client (<c>OrleansAgents:Model</c>), <c>voice-agent-builder</c> with <c>document-analyst</c>, and <c>bench</c> where
     /// <paramref name="includeBench"/> (the Development environment and the benchmark; elsewhere only with
     /// <c>OrleansAgents:Agents:Bench:Enabled=true</c>): it runs whatever step counts and sizes its input asks,
     /// within the run quotas, for anyone with a key.
@@ -27,6 +28,7 @@ public static class AgentsServiceCollectionExtensions
         services.AddOptions<VoiceAgentBuilderOptions>().BindConfiguration(VoiceAgentBuilderOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<VoiceAgentBuilderOptions>, VoiceAgentBuilderOptionsValidator>();
         services.AddSingleton<IOfflinePlaybook, VoiceAgentBuilderPlaybook>();
+        services.AddSingleton<IOfflinePlaybook, DocumentAnalystPlaybook>();
         services.AddSingleton<VoiceAgentTools>();
 
         if (includeBench)
@@ -37,6 +39,7 @@ public static class AgentsServiceCollectionExtensions
         }
 
         services.AddChatAgent(VoiceAgentBuilderAgent.Create);
+        services.AddChatAgent(DocumentAnalystAgent.Create); // voice-agent-builder's delegate: one child run per document
         return services;
     }
 }

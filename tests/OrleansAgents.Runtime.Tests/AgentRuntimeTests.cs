@@ -86,10 +86,14 @@ public sealed class AgentRuntimeTests(OfflineAgentClusterFixture fixture, ITestO
         var names = completed.Select(e => Data(e).GetProperty("name").GetString()).ToList();
         Assert.Equal("model", names[0]);
         Assert.Equal("model", names[^1]);
-        foreach (var tool in new[] { "list_documents", "read_document", "get_current_configuration", "write_plan", "validate_configuration", "publish_configuration", "notify_team" })
+        foreach (var tool in new[] { "list_documents", "delegate_tasks", "get_current_configuration", "write_plan", "validate_configuration", "publish_configuration", "notify_team" })
         {
             Assert.Contains($"tool:{tool}", names);
         }
+
+        // The documents were read by one document-analyst child run each (DelegationTests covers them closely), not by the run.
+        Assert.DoesNotContain("tool:read_document", names);
+        Assert.Equal(3, events.Count(e => e.Type == RunEventTypes.ChildStarted));
 
         // The live configuration fails the schema; the model fixes it from the reported errors.
         var verdicts = completed.Where(e => Data(e).GetProperty("name").GetString() == "tool:validate_configuration")
@@ -210,7 +214,8 @@ public sealed class AgentRuntimeTests(OfflineAgentClusterFixture fixture, ITestO
         RunJournal.AssertWellFormed(events, completed.Count, RunEventTypes.RunSucceeded);
         var names = completed.Select(e => Data(e).GetProperty("name").GetString()).ToList();
         Assert.Single(names, n => n == "tool:list_documents"); // the resumed model saw the whole conversation: nothing started over
-        Assert.Equal(3, names.Count(n => n == "tool:read_document"));
+        Assert.Single(names, n => n == "tool:delegate_tasks");
+        Assert.Equal(3, await RunJournal.CountAsync(Cluster, "SELECT count(*) FROM oa_runs WHERE run_id LIKE $1", id + "::%")); // one child per document, each started once
         Assert.Equal(3, names.Count(n => n == "tool:publish_configuration"));
         Assert.Equal(3, await PublishedAsync(id));
         Assert.Equal(3, await NotifiedAsync(id));

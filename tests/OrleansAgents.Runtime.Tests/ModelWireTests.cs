@@ -88,7 +88,13 @@ public sealed class ModelWireTests : IClassFixture<WireClusterFixture>
         Assert.Contains("You design voice AI agents", messages[0]!["content"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Contains("Build a receptionist for the clinic.", messages[1]!["content"]!.ToJsonString(), StringComparison.Ordinal);
         var tools = first["tools"]!.AsArray().Select(t => t!["function"]!["name"]!.GetValue<string>()).ToList();
-        Assert.Equal(["list_documents", "read_document", "get_current_configuration", "write_plan", "validate_configuration", "publish_configuration", "notify_team"], tools);
+        Assert.Equal(["list_documents", "read_document", "get_current_configuration", "write_plan", "validate_configuration", "publish_configuration", "notify_team", "delegate_tasks"], tools);
+        // The built-in delegation tool goes over the wire as a plain JSON Schema function: a bounded list of { agent, task }.
+        var delegation = first["tools"]!.AsArray().Single(t => t!["function"]!["name"]!.GetValue<string>() == "delegate_tasks")!;
+        Assert.Equal("function", delegation["type"]!.GetValue<string>());
+        var parameters = delegation["function"]!["parameters"]!;
+        Assert.Equal("array", parameters["properties"]!["tasks"]!["type"]!.GetValue<string>());
+        Assert.Equal(["document-analyst"], parameters["properties"]!["tasks"]!["items"]!["properties"]!["agent"]!["enum"]!.AsArray().Select(a => a!.GetValue<string>()));
 
         // The second call carries the assistant's tool call and the tool's real result.
         var second = Model.Requests[1]["messages"]!.AsArray();

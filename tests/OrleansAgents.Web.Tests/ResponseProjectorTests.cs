@@ -151,4 +151,27 @@ public sealed class ResponseProjectorTests
             "response.content_part.added", "response.content_part.done", "response.output_text.delta", "response.output_text.done",
             "response.completed"]));
     }
+
+    [Fact]
+    public void A_tool_step_the_run_did_itself_is_an_mcp_call_whose_output_is_its_whole_result_and_a_refusal_fails_it()
+    {
+        var projector = new ResponseProjector(new ResponseHeader(ResponseIds.Response(Run, 0), Run, 0, "a", true, [], DateTimeOffset.UnixEpoch, null));
+        (string Type, string Data)[] journal =
+        [
+            ("run.started", """{"agent":"a","version":"v","owner":"o","input":{},"activation":"x"}"""),
+            ("step.started", """{"step":0,"name":"tool:delegate_tasks","idempotencyKey":"k:0","args":{"callId":"c1","tool":"delegate_tasks","arguments":{"tasks":[]}}}"""),
+            ("step.completed", """{"step":0,"name":"tool:delegate_tasks","durationMs":5,"result":{"children":[{"runId":"r-1::0.0","agent":"b","status":"failed","error":"no"}]}}"""),
+            ("step.started", """{"step":1,"name":"tool:delegate_tasks","idempotencyKey":"k:1","args":{"callId":"c2","tool":"delegate_tasks","arguments":{"tasks":[]}}}"""),
+            ("step.completed", """{"step":1,"name":"tool:delegate_tasks","durationMs":5,"result":{"error":"A run may start at most 0 child runs."}}"""),
+        ];
+        foreach (var (e, i) in journal.Select((e, i) => (e, i)))
+        {
+            projector.Apply(new RunEvent(Run, i + 1, e.Type, DateTimeOffset.UnixEpoch.AddSeconds(i), e.Data));
+        }
+
+        var calls = projector.Response()["output"]!.AsArray();
+        Assert.Equal(["delegate_tasks", "delegate_tasks"], calls.Select(c => (string)c!["name"]!));
+        Assert.Equal(("completed", """{"children":[{"runId":"r-1::0.0","agent":"b","status":"failed","error":"no"}]}"""), ((string)calls[0]!["status"]!, (string)calls[0]!["output"]!));
+        Assert.Equal(("failed", "A run may start at most 0 child runs."), ((string)calls[1]!["status"]!, (string)calls[1]!["error"]!));
+    }
 }

@@ -48,7 +48,7 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
         Assert.Equal(ResponseStatus.Completed, completed.Status);
         Assert.Equal("T-1", completed.Metadata["ticket"]);
         Assert.True(completed.BackgroundModeEnabled);
-        Assert.Contains(completed.OutputItems, i => i is McpToolCallItem { ToolName: "read_document", ServerLabel: "orleans-agents" });
+        Assert.Contains(completed.OutputItems, i => i is McpToolCallItem { ToolName: "delegate_tasks", ServerLabel: "orleans-agents" }); // one child run per document
         var request = Assert.IsType<McpToolCallApprovalRequestItem>(completed.OutputItems[^1]);
         Assert.Equal("publish_configuration", request.ToolName);
         Assert.True(completed.Usage.TotalTokenCount > 0);

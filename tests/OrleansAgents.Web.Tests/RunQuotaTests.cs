@@ -94,11 +94,16 @@ public sealed class RunQuotaTests(QuotaClusterFixture fixture) : IClassFixture<Q
 
         Assert.Equal("failed", run.GetProperty("status").GetString());
         var error = run.GetProperty("error").GetString()!;
-        Assert.Contains("Step 3 (tool:read_document) returned", error, StringComparison.Ordinal);
+        // Steps 0-3: list the documents, hand big.md to a document-analyst child, whose read of it passes the limit
+        // and fails that child (its own run, the same way); told so, the builder reads big.md itself at step 5.
+        Assert.Contains("Step 5 (tool:read_document) returned", error, StringComparison.Ordinal);
         Assert.Contains("16384 bytes (OrleansAgents:Runs:Quotas:MaxStepResultBytes)", error, StringComparison.Ordinal);
         var events = await AssertNothingLostAsync(http, id, run);
-        Assert.Equal(3, run.GetProperty("steps").GetInt32()); // steps 0-2 kept; step 3's result not recorded
-        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "step.completed" && e.GetProperty("data").GetProperty("step").GetInt32() == 3);
+        Assert.Equal(5, run.GetProperty("steps").GetInt32()); // steps 0-4 kept; step 5's result not recorded
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "step.completed" && e.GetProperty("data").GetProperty("step").GetInt32() == 5);
+        var child = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}::3.0");
+        Assert.Equal("failed", child.GetProperty("status").GetString());
+        Assert.Contains("Step 1 (tool:read_document) returned", child.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

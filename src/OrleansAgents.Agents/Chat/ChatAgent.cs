@@ -11,7 +11,10 @@ namespace OrleansAgents.Agents.Chat;
 /// Runs a <see cref="ChatAgentDefinition"/> as journaled steps: each model call is one step (<c>model</c>),
 /// each tool call its own step (<c>tool:&lt;name&gt;</c>). The conversation is the agent's memory
 /// (<see cref="ChatMemory"/>), appended per committed step and kept in the run's snapshots, so a resumed run
-/// sends the model exactly what it would have sent before the crash.
+/// sends the model exactly what it would have sent before the crash. A definition with
+/// <see cref="ChatAgentDefinition.Delegates"/> also offers <c>delegate_tasks</c>: its step starts one child run per
+/// task and waits for them all (the run does that itself, holding no thread), and the children's outcomes, failures
+/// included, are the tool's result.
 /// </summary>
 public sealed class ChatAgent : IAgent
 {
@@ -26,10 +29,30 @@ public sealed class ChatAgent : IAgent
     {
         ArgumentNullException.ThrowIfNull(definition);
         _definition = definition;
-        _tools = definition.Tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        _options = new ChatOptions { Tools = [.. definition.Tools.Select(t => (AITool)t.Function)], ToolMode = ChatToolMode.Auto };
-        Version = definition.Version ?? ComputeVersion(definition);
+        IReadOnlyList<AgentTool> tools = definition.Tools;
+        if (definition.Delegates.Count > 0)
+        {
+            if (definition.Tools.Any(t => t.Name == DelegateTasksFunction.ToolName))
+            {
+                throw new ArgumentException($"Agent '{definition.Name}' delegates, so '{DelegateTasksFunction.ToolName}' is its built-in tool; rename its own tool of that name.", nameof(definition));
+            }
+
+            if (definition.MaxDelegatedTasks < 1)
+            {
+                throw new ArgumentException($"Agent '{definition.Name}': MaxDelegatedTasks must be at least 1.", nameof(definition));
+            }
+
+            // Starting children changes nothing the run cannot redo: their IDs come from the run and the step.
+            tools = [.. definition.Tools, new AgentTool(new DelegateTasksFunction(definition.Delegates, definition.MaxDelegatedTasks)) { SideEffects = false, Idempotent = true }];
+        }
+
+        _tools = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _options = new ChatOptions { Tools = [.. tools.Select(t => (AITool)t.Function)], ToolMode = ChatToolMode.Auto };
+        Version = definition.Version ?? ComputeVersion(definition, tools);
     }
+
+    /// <summary>The tool that hands sub-tasks to other agents (offered when the definition names <see cref="ChatAgentDefinition.Delegates"/>).</summary>
+    public const string DelegateTool = DelegateTasksFunction.ToolName;
 
     public string Name => _definition.Name;
 
@@ -78,19 +101,30 @@ public sealed class ChatAgent : IAgent
                 ["tool"] = call["name"]?.GetValue<string>(),
                 ["arguments"] = call["arguments"]?.DeepClone() ?? new JsonObject(),
             };
+            if (IsDelegation(call["name"]?.GetValue<string>()))
+            {
+                // The children (or what is wrong with the call) are decided here, from the run's input, and kept in the
+                // step's arguments: the journal holds them, and GetPolicy reads them back.
+                foreach (var (key, value) in Delegation.Plan(call["arguments"], context.Input, _definition))
+                {
+                    args[key] = value?.DeepClone();
+                }
+            }
+
             return new AgentDecision.Next(ToolStepPrefix + call["name"]!.GetValue<string>(), args.ToJsonString());
         }
 
         var messages = new JsonArray();
-        foreach (var toolResult in memory.ToolResults)
+        for (var i = 0; i < memory.ToolResults.Count; i++)
         {
-            var result = JsonNode.Parse(toolResult)!.AsObject();
+            // A step the run did itself (delegate_tasks: {"children": [...]} or {"error": ...}) carries no call ID: the call's is used.
+            var result = JsonNode.Parse(memory.ToolResults[i])!.AsObject();
             var content = result["output"]?.ToJsonString() ?? Without(result, "callId", "tool").ToJsonString();
             messages.Add(new JsonObject
             {
                 ["role"] = "tool",
-                ["toolCallId"] = result["callId"]?.GetValue<string>(),
-                ["toolName"] = result["tool"]?.GetValue<string>(),
+                ["toolCallId"] = result["callId"]?.GetValue<string>() ?? calls.ElementAtOrDefault(i)?["callId"]?.GetValue<string>(),
+                ["toolName"] = result["tool"]?.GetValue<string>() ?? calls.ElementAtOrDefault(i)?["name"]?.GetValue<string>(),
                 ["text"] = content,
             });
         }
@@ -118,7 +152,20 @@ public sealed class ChatAgent : IAgent
         }
 
         var name = step.Name[ToolStepPrefix.Length..];
-        var arguments = JsonNode.Parse(step.Args)?["arguments"]?.ToJsonString() ?? "{}";
+        var args = JsonNode.Parse(step.Args);
+        var arguments = args?["arguments"]?.ToJsonString() ?? "{}";
+        if (IsDelegation(name))
+        {
+            // Valid tasks: the run starts the children and waits for all of them. Invalid ones: the step runs and
+            // returns the error Decide recorded (CallToolAsync), so the model reads it as the tool's result.
+            return new StepPolicy
+            {
+                Tool = name,
+                ToolArguments = arguments,
+                Action = Delegation.Children(args) is { } children ? new StepAction.StartChildren(children, ChildWait.All) : null,
+            };
+        }
+
         return _tools.TryGetValue(name, out var tool)
             ? new StepPolicy
             {
@@ -208,6 +255,14 @@ public sealed class ChatAgent : IAgent
             return new StepOutput(result.ToJsonString());
         }
 
+        if (IsDelegation(name))
+        {
+            result["error"] = root.TryGetProperty("error", out var refused) && refused.ValueKind == JsonValueKind.String
+                ? refused.GetString()
+                : $"{name} was not planned; nothing was started.";
+            return new StepOutput(result.ToJsonString());
+        }
+
         var arguments = new AIFunctionArguments();
         if (root.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.Object)
         {
@@ -242,6 +297,8 @@ public sealed class ChatAgent : IAgent
         return new StepOutput(result.ToJsonString());
     }
 
+    private bool IsDelegation(string? toolName) => toolName == DelegateTool && _definition.Delegates.Count > 0;
+
     private AgentDecision.Next ModelCall(JsonArray messages, int steerCount) =>
         new(ModelStep, new JsonObject
         {
@@ -275,18 +332,20 @@ public sealed class ChatAgent : IAgent
     /// What a chat agent's runs write to their journal beyond the run's own events: 2 since streamed text is
     /// committed as drafts (<c>step.delta</c>), which builds before it cannot read. Part of the version, so a deploy
     /// that changes it gives the agent a new version: placement keeps the new runs off silos of the older build,
-    /// and runs in flight upgrade onto the new one (their journals stay readable by it).
+    /// and runs in flight upgrade onto the new one (their journals stay readable by it). Tool steps the run does itself
+    /// (<c>delegate_tasks</c>) commit results without a call ID, which builds before them would not fold; only
+    /// definitions with delegates have that tool, and it is in their version's hash, so no older build hosts them.
     /// </summary>
     private const int JournalFormat = 2;
 
-    private static string ComputeVersion(ChatAgentDefinition definition)
+    private static string ComputeVersion(ChatAgentDefinition definition, IReadOnlyList<AgentTool> tools)
     {
         var text = new StringBuilder()
             .Append("journal:").Append(JournalFormat).Append('\n')
             .Append(definition.Name).Append('\n')
             .Append(definition.Instructions).Append('\n')
             .Append(definition.MaxSteps).Append('\n');
-        foreach (var tool in definition.Tools)
+        foreach (var tool in tools)
         {
             text.Append(tool.Name).Append('|').Append(tool.Function.Description).Append('|')
                 .Append(tool.Function.JsonSchema.GetRawText()).Append('|')

@@ -27,6 +27,22 @@ public sealed class ChatAgentDefinition
     /// <summary>The most steps (model and tool calls) a run may take; past it, the run fails.</summary>
     public int MaxSteps { get; init; } = 40;
 
+    /// <summary>
+    /// Agents (registered names) this agent may hand sub-tasks to with the built-in <c>delegate_tasks</c> tool: one
+    /// child run per task, run in parallel in one step, their outcomes the tool's result. Empty: no such tool.
+    /// </summary>
+    public IReadOnlyList<string> Delegates { get; init; } = [];
+
+    /// <summary>The most tasks one <c>delegate_tasks</c> call may hand out (the run's own limits apply too).</summary>
+    public int MaxDelegatedTasks { get; init; } = 10;
+
+    /// <summary>
+    /// A child run's input (JSON text) for a delegated task, given this run's input. Throw
+    /// <see cref="ArgumentException"/> to refuse the task: the model gets the message as the tool's error and no child
+    /// starts. Must be deterministic. Null: the task's text as a JSON string, which a chat agent takes as its user request.
+    /// </summary>
+    public Func<JsonElement, DelegatedTask, string>? DelegateInput { get; init; }
+
     /// <summary>Per-attempt timeout of a model call; null for the run default.</summary>
     public TimeSpan? ModelTimeout { get; init; }
 

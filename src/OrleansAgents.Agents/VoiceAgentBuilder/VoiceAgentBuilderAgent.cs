@@ -12,19 +12,19 @@ namespace OrleansAgents.Agents.VoiceAgentBuilder;
 /// <c>voice-agent-builder</c>: designs a voice AI agent from a request and a few documents. Input:
 /// <c>{ "request": "...", "documents": [ "clinic-faq.md" | { "name", "content" } ], "currentConfiguration"?: { }, "revisionRounds"?: N }</c>
 /// (N rounds of validate, publish with approval and notify; each round after the first adds about six steps).
-/// Output: <c>{ "text", "configuration", "publicationId" }</c>.
+/// Output: <c>{ "text", "configuration", "publicationId" }</c>. It hands each document to <c>document-analyst</c>
+/// (<c>delegate_tasks</c>: one child run per document, in parallel) and builds from the facts they quote.
 /// </summary>
 public static class VoiceAgentBuilderAgent
 {
     public const string AgentName = "voice-agent-builder";
-    private const int MaxRequestChars = 4_000;
-    private const int MaxDocuments = 10;
-    private const int MaxDocumentChars = 100_000;
     private const int MaxRevisionRounds = 50;
 
     public const string Instructions = """
         You design voice AI agents (phone receptionists) for small businesses.
-        Work in this order: list and read every document provided; inspect the live configuration;
+        Work in this order: list the documents provided and hand each one to document-analyst with
+        delegate_tasks (one task per document, naming it), which quotes its facts; read a document yourself
+        with read_document only when its analysis failed; inspect the live configuration;
         record an implementation plan with write_plan; write the complete new configuration as JSON and
         check it with validate_configuration; fix every reported error and validate again until it passes;
         publish it with publish_configuration (a person approves this); tell the team with notify_team;
@@ -45,11 +45,10 @@ public static class VoiceAgentBuilderAgent
             ToolTimeout = options.ToolTimeout,
             ValidateInput = Validate,
             UserMessage = input =>
-            {
-                var names = VoiceAgentTools.Documents(input).Select(d => d.Name);
-                var rounds = input.TryGetProperty("revisionRounds", out var r) ? $"\n\nRevision rounds: {r.GetInt32()}." : "";
-                return $"{input.GetProperty("request").GetString()}\n\nDocuments provided: {string.Join(", ", names)}.{rounds}";
-            },
+                DocumentsInput.UserMessage(input) + (input.TryGetProperty("revisionRounds", out var r) ? $"\n\nRevision rounds: {r.GetInt32()}." : ""),
+            Delegates = [DocumentAnalyst.DocumentAnalystAgent.AgentName],
+            MaxDelegatedTasks = DocumentsInput.MaxDocuments,
+            DelegateInput = DocumentsInput.ForTask,
             Track = Track,
             Output = Output,
             SampleDocuments = VoiceAgentSamples.Documents,
@@ -59,51 +58,11 @@ public static class VoiceAgentBuilderAgent
 
     private static void Validate(JsonElement input)
     {
-        if (input.ValueKind != JsonValueKind.Object)
-        {
-            throw new InvalidRunRequestException("voice-agent-builder takes an object: { \"request\": \"...\", \"documents\": [ ... ] }.");
-        }
-
-        if (!input.TryGetProperty("request", out var request) || request.ValueKind != JsonValueKind.String
-            || request.GetString()!.Trim().Length == 0 || request.GetString()!.Length > MaxRequestChars)
-        {
-            throw new InvalidRunRequestException($"'request' must be a non-empty string of at most {MaxRequestChars} characters.");
-        }
-
+        DocumentsInput.Validate(input, AgentName, requireContent: false);
         if (input.TryGetProperty("revisionRounds", out var rounds)
             && (rounds.ValueKind != JsonValueKind.Number || !rounds.TryGetInt32(out var count) || count is < 1 or > MaxRevisionRounds))
         {
             throw new InvalidRunRequestException($"'revisionRounds' must be an integer from 1 to {MaxRevisionRounds}.");
-        }
-
-        if (!input.TryGetProperty("documents", out var documents))
-        {
-            return;
-        }
-
-        if (documents.ValueKind != JsonValueKind.Array || documents.GetArrayLength() > MaxDocuments)
-        {
-            throw new InvalidRunRequestException($"'documents' must be an array of at most {MaxDocuments} items.");
-        }
-
-        foreach (var document in documents.EnumerateArray())
-        {
-            if (document.ValueKind == JsonValueKind.String)
-            {
-                if (!VoiceAgentSamples.Exists(document.GetString()!) || !VoiceAgentSamples.Documents.Contains(document.GetString()))
-                {
-                    throw new InvalidRunRequestException(
-                        $"Unknown sample document '{document.GetString()}'. Samples: {string.Join(", ", VoiceAgentSamples.Documents)}; or pass {{ \"name\", \"content\" }}.");
-                }
-            }
-            else if (document.ValueKind != JsonValueKind.Object
-                || !document.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || name.GetString()!.Length == 0
-                || !document.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String
-                || content.GetString()!.Length > MaxDocumentChars)
-            {
-                throw new InvalidRunRequestException(
-                    $"Each document is a sample name or {{ \"name\": \"...\", \"content\": \"...\" }} with at most {MaxDocumentChars} characters.");
-            }
         }
     }
 

@@ -6,14 +6,17 @@ using OrleansAgents.Models.Offline;
 namespace OrleansAgents.Agents.VoiceAgentBuilder;
 
 /// <summary>
-/// How the offline model designs a voice agent: list and read the documents, inspect the live
-/// configuration, write a plan, draft the configuration, validate it, fix what validation reports,
+/// How the offline model designs a voice agent: list the documents, hand each to <c>document-analyst</c> (one child
+/// run per document, in parallel, with <c>delegate_tasks</c>) and read itself the ones whose analysis failed, inspect
+/// the live configuration, write a plan, draft the configuration, validate it, fix what validation reports,
 /// publish (with approval), notify the team, report. Every decision is taken from the tool results
 /// in the conversation, so the run reacts to real data (a failed validation is fixed from its errors).
 /// </summary>
 public sealed partial class VoiceAgentBuilderPlaybook : IOfflinePlaybook
 {
     private const int MaxValidations = 3;
+    private const string DelegateTool = Chat.ChatAgent.DelegateTool;
+    private const string Analyst = DocumentAnalyst.DocumentAnalystAgent.AgentName;
 
     public bool Handles(IReadOnlyCollection<string> toolNames) =>
         toolNames.Contains("list_documents") && toolNames.Contains("validate_configuration");
@@ -27,22 +30,43 @@ public sealed partial class VoiceAgentBuilderPlaybook : IOfflinePlaybook
         }
 
         var names = Parse(listed.Result)?["documents"]?.AsArray().Select(d => d!["name"]!.GetValue<string>()).ToList() ?? [];
-        var read = conversation.Calls("read_document").Select(c => Arg(c, "name")?.GetValue<string>()).ToHashSet();
-        var unread = names.Where(n => !read.Contains(n)).ToList();
+        if (conversation.Last(DelegateTool) is not { } delegated)
+        {
+            return Call(
+                $"There {(names.Count == 1 ? "is 1 document" : $"are {names.Count} documents")}: {string.Join(", ", names)}. " +
+                $"Handing {(names.Count == 1 ? "it" : "each one")} to {Analyst} to pull out the facts, {(names.Count == 1 ? "now" : "all at once")}.",
+                DelegateTool, new JsonObject
+                {
+                    ["tasks"] = new JsonArray([.. names.Select(n => (JsonNode)new JsonObject
+                    {
+                        ["agent"] = Analyst,
+                        ["task"] = $"Read {n} and quote every fact a phone receptionist needs: opening hours, services, booking and cancellation rules, when to hand over to a person, and phone numbers.",
+                    })]),
+                });
+        }
+
+        // Each document's facts: its analyst's answer, or (where the analysis failed) the document as read here.
+        var analyses = Analyses(delegated, names, out var failures);
+        var reads = conversation.Calls("read_document")
+            .Select(c => Parse(c.Result)).OfType<JsonObject>()
+            .Where(r => r["content"] is not null)
+            .ToDictionary(r => r["name"]!.GetValue<string>(), r => r["content"]!.GetValue<string>());
+        var tried = conversation.Calls("read_document").Select(c => Arg(c, "name")?.GetValue<string>()).ToHashSet();
+        var unread = names.Where(n => !analyses.ContainsKey(n) && !tried.Contains(n)).ToList();
         if (unread.Count > 0)
         {
             return new OfflineTurn(
-                $"There {(names.Count == 1 ? "is 1 document" : $"are {names.Count} documents")}: {string.Join(", ", names)}. Reading {(unread.Count == names.Count ? "them" : string.Join(", ", unread))} now.",
+                $"{failures} So I am reading {(unread.Count == names.Count ? "the documents" : string.Join(", ", unread))} myself.",
                 [.. unread.Select(n => new OfflineToolCall("read_document", new JsonObject { ["name"] = n }))]);
         }
 
-        var facts = ClinicFacts.From(conversation.Calls("read_document")
-            .Select(c => Parse(c.Result)).OfType<JsonObject>()
-            .Where(r => r["content"] is not null)
-            .Select(r => (r["name"]!.GetValue<string>(), r["content"]!.GetValue<string>())));
+        var facts = ClinicFacts.From(names
+            .Select(n => (n, analyses.GetValueOrDefault(n) ?? reads.GetValueOrDefault(n)))
+            .Where(d => d.Item2 is not null)
+            .Select(d => (d.n, d.Item2!)));
         if (conversation.Last("get_current_configuration") is not { } currentCall)
         {
-            return Call($"The documents describe {facts.Clinic}: {facts.Hours.Count} opening-hours rules, {facts.Triggers.Count} escalation rules and the booking policy. Now the live configuration.",
+            return Call($"The {(analyses.Count > 0 ? "analyses" : "documents")} describe {facts.Clinic}: {facts.Hours.Count} opening-hours rules, {facts.Triggers.Count} escalation rules and the booking policy. Now the live configuration.",
                 "get_current_configuration", []);
         }
 
@@ -161,6 +185,38 @@ public sealed partial class VoiceAgentBuilderPlaybook : IOfflinePlaybook
                 ["channel"] = "#voice-agents",
                 ["message"] = $"{configuration["name"]?.GetValue<string>()} revision {round} is live.",
             });
+    }
+
+    /// <summary>
+    /// The analysts' answers by document (child i did the task for document i), and a sentence on the ones that failed:
+    /// a child that failed or was cancelled, or a refused call (its error), which leaves every document unanalysed.
+    /// </summary>
+    private static Dictionary<string, string> Analyses(ToolOutcome delegated, List<string> names, out string failures)
+    {
+        var analyses = new Dictionary<string, string>(StringComparer.Ordinal);
+        var result = Parse(delegated.Result) as JsonObject;
+        if (result?["children"] is not JsonArray children)
+        {
+            failures = $"Handing the documents over did not work ({result?["error"]?.GetValue<string>() ?? "no result"}).";
+            return analyses;
+        }
+
+        var failed = new List<string>();
+        for (var i = 0; i < children.Count && i < names.Count; i++)
+        {
+            var child = children[i]!;
+            if (child["status"]?.GetValue<string>() == "succeeded" && child["result"]?["text"]?.GetValue<string>() is { } text)
+            {
+                analyses[names[i]] = text;
+            }
+            else
+            {
+                failed.Add($"{names[i]} ({child["status"]?.GetValue<string>()}: {child["error"]?.GetValue<string>() ?? "no answer"})");
+            }
+        }
+
+        failures = $"The analysis of {string.Join(", ", failed)} did not come back.";
+        return analyses;
     }
 
     private static List<string> Plan(JsonObject current, ClinicFacts facts)

@@ -28,11 +28,7 @@ public sealed class VoiceAgentTools(NpgsqlDataSource dataSource, IOptions<VoiceA
         {
             SideEffects = false,
         },
-        new(AIFunctionFactory.Create(ReadDocumentAsync, "read_document",
-            "Returns the full text of one provided document."))
-        {
-            SideEffects = false,
-        },
+        ReadDocument(),
         new(AIFunctionFactory.Create(GetCurrentConfigurationAsync, "get_current_configuration",
             "Returns the voice agent configuration that is live today, as JSON."))
         {
@@ -63,6 +59,13 @@ public sealed class VoiceAgentTools(NpgsqlDataSource dataSource, IOptions<VoiceA
             Idempotent = false,
         },
     ];
+
+    /// <summary><c>read_document</c>, read-only: the full text of one of the run's documents (also <c>document-analyst</c>'s tool).</summary>
+    public Chat.AgentTool ReadDocument() =>
+        new(AIFunctionFactory.Create(ReadDocumentAsync, "read_document", "Returns the full text of one provided document."))
+        {
+            SideEffects = false,
+        };
 
     private async Task<JsonObject> ListDocumentsAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {

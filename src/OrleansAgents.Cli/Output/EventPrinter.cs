@@ -156,7 +156,7 @@ public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string
         {
             parts.Add(tr.Property("rejected") is { ValueKind: JsonValueKind.True } ? $"rejected: {tr.Text("reason")}"
                 : tr.Property("error") is { } error ? $"error: {JsonText.Compact(error)}"
-                : $"=> {JsonText.Compact(tr.Property("output"))}");
+                : $"=> {JsonText.Compact(tr.Property("output") ?? tr)}"); // a step the run did itself (child runs) has no "output": its whole result
         }
 
         return Join([.. parts]);

@@ -281,7 +281,8 @@ public sealed class ResponseProjector
             }
             else
             {
-                output = result.TryGetProperty("output", out var o) ? (o.ValueKind == JsonValueKind.String ? o.GetString() : o.GetRawText()) : null;
+                // A step the run did itself (delegate_tasks: {"children": [...]}) has no "output": its whole result is.
+                output = result.TryGetProperty("output", out var o) ? (o.ValueKind == JsonValueKind.String ? o.GetString() : o.GetRawText()) : result.GetRawText();
             }
 
             var arguments = _toolArguments.GetValueOrDefault(step, "{}");

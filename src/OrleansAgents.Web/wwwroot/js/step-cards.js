@@ -60,7 +60,7 @@ function stepResultView(kind, result) {
   if (kind === 'tool') {
     if (result.rejected) return [h('div', { class: 'error-text' }, `Rejected${result.reason ? `: ${result.reason}` : ''}`)];
     if (result.error) return [h('div', { class: 'error-text' }, `Tool error: ${pretty(result.error)}`)];
-    const output = result.output;
+    const output = 'output' in result ? result.output : result; // a step the run did itself (child runs): its whole result
     return [h('div', { class: 'label' }, 'Output'), typeof output === 'string' && !output.trim().startsWith('{') && !output.trim().startsWith('[')
       ? resultView(output) : jsonBlock(output)];
   }
