@@ -1,16 +1,19 @@
+using System.Diagnostics.Tracing;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Diagnostics.NETCore.Client;
 
 namespace OrleansAgents.Bench;
 
 /// <summary>
 /// E1 and E2: WebSocket watchers through the front end (the path web clients use); latency from an event's commit
 /// timestamp to its arrival at each client, for events committed after every client had caught up; the front end's
-/// memory per watcher (its RSS, and its managed heap after the last collection, with every watcher caught up, less
-/// the same before the first connected).
+/// memory per watcher, with every watcher caught up, less the same before the first connected: its RSS; its managed
+/// heap after whatever collection ran last (which counts garbage that collection did not reach); and its managed heap
+/// after a full blocking collection the bench induces (live objects only; local cluster only).
 /// </summary>
 internal static class EventDeliveryWorkload
 {
@@ -34,6 +37,7 @@ internal static class EventDeliveryWorkload
 
         var rssBefore = FrontEndRssKb(settings);
         var heapBefore = await FrontEndHeapBytesAsync(http);
+        var liveHeapBefore = await FrontEndLiveHeapBytesAsync(settings, http);
         // Measure only once every client has caught up (it received an event committed after it connected), so the
         // figure is live delivery, not the catch-up of thousands of connections.
         var ready = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -49,11 +53,15 @@ internal static class EventDeliveryWorkload
         var allCaughtUp = await Task.WhenAny(ready.Task, Task.WhenAll(clients));
         double? rssPerWatcherKb = null;
         double? heapPerWatcherKb = null;
+        double? liveHeapPerWatcherKb = null;
         if (allCaughtUp == ready.Task)
         {
             await Task.Delay(TimeSpan.FromSeconds(2)); // buffers settled
             rssPerWatcherKb = rssBefore is { } before ? (FrontEndRssKb(settings)!.Value - before) / (double)subscribers : null;
             heapPerWatcherKb = (await FrontEndHeapBytesAsync(http) - heapBefore) / 1024.0 / subscribers;
+            liveHeapPerWatcherKb = liveHeapBefore is { } liveBefore && await FrontEndLiveHeapBytesAsync(settings, http) is { } liveAfter
+                ? (liveAfter - liveBefore) / 1024.0 / subscribers
+                : null;
         }
 
         var results = await Task.WhenAll(clients);
@@ -84,6 +92,11 @@ internal static class EventDeliveryWorkload
         if (heapPerWatcherKb is { } heapPerWatcher)
         {
             result.Figures["frontend_heap_kib_per_watcher"] = heapPerWatcher;
+        }
+
+        if (liveHeapPerWatcherKb is { } liveHeapPerWatcher)
+        {
+            result.Figures["frontend_heap_after_full_gc_kib_per_watcher"] = liveHeapPerWatcher;
         }
 
         return result;
@@ -156,18 +169,61 @@ internal static class EventDeliveryWorkload
         return Sum("dotnet_gc_last_collection_heap_size_bytes") - Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes");
     }
 
-    /// <summary>The front end's resident memory, from the local cluster's pid file (null when it runs elsewhere).</summary>
-    private static long? FrontEndRssKb(BenchSettings settings)
+    /// <summary>
+    /// The front end's managed heap after a full blocking collection, less fragmentation: live objects only. The
+    /// collection is induced as dotnet-gcdump induces it, by an EventPipe session with the runtime provider's
+    /// GCHeapCollect keyword (no heap walk: without the GCHeapDump keyword the runtime only collects). Null when the
+    /// front end is not a local process or the collection did not show in its metrics.
+    /// </summary>
+    private static async Task<double?> FrontEndLiveHeapBytesAsync(BenchSettings settings, HttpClient http)
     {
-        var pidFile = Path.Combine(settings.DataDirectory, "pids", "frontend.pid");
-        if (!File.Exists(pidFile))
+        if (FrontEndPid(settings) is not { } pid)
         {
             return null;
         }
 
-        var pid = File.ReadAllText(pidFile).Trim();
+        var gen2Before = await FrontEndGen2CollectionsAsync(http);
+        const long GCHeapCollectKeyword = 0x800000;
+        var client = new DiagnosticsClient(pid);
+        using (var session = await client.StartEventPipeSessionAsync(
+            [new EventPipeProvider("Microsoft-Windows-DotNETRuntime", EventLevel.Informational, GCHeapCollectKeyword)],
+            requestRundown: false, circularBufferMB: 16, CancellationToken.None))
+        {
+            var drain = session.EventStream.CopyToAsync(Stream.Null);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await session.StopAsync(CancellationToken.None);
+            await drain;
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // past the exporter's scrape cache
+        return await FrontEndGen2CollectionsAsync(http) > gen2Before ? await FrontEndHeapBytesAsync(http) : null;
+    }
+
+    /// <summary>How many gen2 collections the front end has run (from its /metrics).</summary>
+    private static async Task<double> FrontEndGen2CollectionsAsync(HttpClient http)
+    {
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        return metrics.Split('\n').Where(l => l.StartsWith("dotnet_gc_collections_total{", StringComparison.Ordinal) && l.Contains("gen2", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The front end's resident memory, from the local cluster's pid file (null when it runs elsewhere).</summary>
+    private static long? FrontEndRssKb(BenchSettings settings)
+    {
+        if (FrontEndPid(settings) is not { } pid)
+        {
+            return null;
+        }
+
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The front end's process ID, from the local cluster's pid file (null when it runs elsewhere).</summary>
+    private static int? FrontEndPid(BenchSettings settings)
+    {
+        var pidFile = Path.Combine(settings.DataDirectory, "pids", "frontend.pid");
+        return File.Exists(pidFile) ? int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture) : null;
     }
 
     private static double Percentile(List<double> sorted, double p) =>

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using OrleansAgents.Runs;
 
 namespace OrleansAgents.Following;
@@ -7,17 +7,39 @@ namespace OrleansAgents.Following;
 /// One follower's live events: a bounded buffer that flags overflow instead of growing or blocking the feed.
 /// Subclasses say how to renew the watch that fills it.
 /// </summary>
-public abstract class LiveEventBuffer : ILiveRunEvents
+/// <remarks>
+/// A front end holds one of these per client for as long as the client stays (10,000 at a time in E2), almost all
+/// of them waiting, so waiting costs no allocation: the buffer is its own single reader's awaitable
+/// (<see cref="IValueTaskSource{TResult}"/>), its idle time is one timer made once and moved along (not a timer and a
+/// linked token source per wait), and a cancellation is a registration on the caller's token. A
+/// <c>System.Threading.Channels</c> bounded channel did the same with about 1 KiB more per follower.
+/// </remarks>
+public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEvent?>
 {
     /// <summary>Not an event: <see cref="MarkBehind"/>'s wake-up, read as silence.</summary>
     private static readonly RunEvent Behind = new("", -1, "", DateTimeOffset.MinValue, "");
-    private readonly Channel<RunEvent> _channel;
+
+    /// <summary>The events not yet read; also the lock for every field below (one object less per follower).</summary>
+    private readonly Queue<RunEvent> _events = new();
+    private readonly int _capacity;
+    private ManualResetValueTaskSourceCore<RunEvent?> _wait = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
+    private CancellationToken _waitToken;
+    private CancellationTokenRegistration _cancellation;
+
+    /// <summary>When the current wait ends in silence (<see cref="Environment.TickCount64"/>).</summary>
+    private long _deadline;
+    private ITimer? _timer;
+
+    /// <summary>When <see cref="_timer"/> fires next, or <see cref="long.MaxValue"/> when it is not set.</summary>
+    private long _timerDue = long.MaxValue;
+    private bool _completed;
     private volatile bool _lagging;
 
     protected LiveEventBuffer(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _capacity = capacity;
     }
 
     /// <inheritdoc />
@@ -27,12 +49,15 @@ public abstract class LiveEventBuffer : ILiveRunEvents
     public void Offer(IReadOnlyList<RunEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        foreach (var e in events)
+        lock (_events)
         {
-            if (!_channel.Writer.TryWrite(e))
+            foreach (var e in events)
             {
-                _lagging = true;
-                return;
+                if (!TryAdd(e))
+                {
+                    _lagging = true;
+                    return;
+                }
             }
         }
     }
@@ -43,46 +68,168 @@ public abstract class LiveEventBuffer : ILiveRunEvents
     /// </summary>
     public void MarkBehind()
     {
-        if (!_channel.Writer.TryWrite(Behind))
+        lock (_events)
         {
-            _lagging = true; // full: the follower reads the record at its next event anyway
+            if (!TryAdd(Behind))
+            {
+                _lagging = true; // full: the follower reads the record at its next event anyway
+            }
         }
     }
 
     /// <inheritdoc />
-    public async ValueTask<RunEvent?> ReadAsync(TimeSpan idle, CancellationToken cancellationToken)
+    /// <remarks>One reader at a time: the follower reads, handles the event, then reads again.</remarks>
+    public ValueTask<RunEvent?> ReadAsync(TimeSpan idle, CancellationToken cancellationToken)
     {
-        if (_channel.Reader.TryRead(out var ready))
+        lock (_events)
         {
-            return Real(ready);
-        }
+            if (_events.TryDequeue(out var ready))
+            {
+                return new ValueTask<RunEvent?>(Real(ready));
+            }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(idle);
-        try
-        {
-            return await _channel.Reader.WaitToReadAsync(timeout.Token) && _channel.Reader.TryRead(out var next) ? Real(next) : null;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return null;
+            if (_completed)
+            {
+                return new ValueTask<RunEvent?>((RunEvent?)null);
+            }
+
+            if (_waiting)
+            {
+                throw new InvalidOperationException("A live event buffer has one reader, and it is already waiting.");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            _wait.Reset();
+            _waiting = true;
+            _waitToken = cancellationToken;
+            _deadline = idle == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Ceiling(idle.TotalMilliseconds);
+            if (_timerDue > _deadline)
+            {
+                // A timer due later (or none) must come sooner; one due sooner finds the wait still running and moves on.
+                var dueIn = TimeSpan.FromMilliseconds(Math.Max(0, _deadline - Environment.TickCount64));
+                if (_timer is null)
+                {
+                    using (ExecutionContext.SuppressFlow()) // the timer outlives this wait: it must not hold the first reader's context
+                    {
+                        _timer = TimeProvider.System.CreateTimer(static state => ((LiveEventBuffer)state!).OnTimer(), this, dueIn, Timeout.InfiniteTimeSpan);
+                    }
+                }
+                else
+                {
+                    _timer.Change(dueIn, Timeout.InfiniteTimeSpan);
+                }
+
+                _timerDue = _deadline;
+            }
+
+            // Under the lock: a token cancelled meanwhile runs the callback here, which takes the lock again (it is reentrant).
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((LiveEventBuffer)state!).OnCanceled(token), this);
+            return new ValueTask<RunEvent?>(this, _wait.Version);
         }
     }
 
     /// <inheritdoc />
     public void Reset()
     {
-        _lagging = false;
-        while (_channel.Reader.TryRead(out _))
+        lock (_events)
         {
+            _lagging = false;
+            _events.Clear();
+            _events.TrimExcess(); // a burst that filled the buffer must not keep its array for the follower's lifetime
         }
     }
 
     /// <inheritdoc />
     public abstract void Renew();
 
+    RunEvent? IValueTaskSource<RunEvent?>.GetResult(short token) => _wait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<RunEvent?>.GetStatus(short token) => _wait.GetStatus(token);
+
+    void IValueTaskSource<RunEvent?>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _wait.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>No more events will be offered (the follower left); a waiting read ends as silence.</summary>
+    protected void Complete()
+    {
+        lock (_events)
+        {
+            _completed = true;
+            _timer?.Dispose();
+            _timer = null;
+            _timerDue = long.MaxValue;
+            if (_waiting)
+            {
+                EndWait(null);
+            }
+        }
+    }
+
     private static RunEvent? Real(RunEvent e) => ReferenceEquals(e, Behind) ? null : e;
 
-    /// <summary>No more events will be offered (the follower left).</summary>
-    protected void Complete() => _channel.Writer.TryComplete();
+    /// <summary>Under the lock: queues <paramref name="e"/> and hands the oldest event to a waiting reader.</summary>
+    private bool TryAdd(RunEvent e)
+    {
+        if (_completed || _events.Count >= _capacity)
+        {
+            return false;
+        }
+
+        _events.Enqueue(e);
+        if (_waiting)
+        {
+            EndWait(Real(_events.Dequeue()));
+        }
+
+        return true;
+    }
+
+    /// <summary>Under the lock: ends the wait with <paramref name="result"/> (the reader continues on the thread pool).</summary>
+    private void EndWait(RunEvent? result)
+    {
+        _waiting = false;
+        _waitToken = default;
+        _cancellation.Unregister(); // not Dispose: that would wait for a callback that is waiting for this lock
+        _cancellation = default;
+        _wait.SetResult(result);
+    }
+
+    private void OnTimer()
+    {
+        lock (_events)
+        {
+            _timerDue = long.MaxValue;
+            if (!_waiting || _timer is null)
+            {
+                return;
+            }
+
+            var left = _deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                EndWait(null);
+                return;
+            }
+
+            // The wait began after this timer was set: move it to this wait's deadline.
+            _timer.Change(TimeSpan.FromMilliseconds(left), Timeout.InfiniteTimeSpan);
+            _timerDue = _deadline;
+        }
+    }
+
+    private void OnCanceled(CancellationToken token)
+    {
+        lock (_events)
+        {
+            if (!_waiting || _waitToken != token)
+            {
+                return; // a registration of an earlier wait, with another token
+            }
+
+            _waiting = false;
+            _waitToken = default;
+            _cancellation = default;
+            _wait.SetException(new OperationCanceledException(token));
+        }
+    }
 }

@@ -45,6 +45,44 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task A_WebSocket_client_that_sends_messages_is_ignored_and_its_close_still_ends_the_stream_while_the_run_goes_on()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = NewId();
+        await StartAsync(http, id, steps: 40, stepMs: 500);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer dev-user-1");
+        await socket.ConnectAsync(new Uri(new UriBuilder(fixture.BaseAddress) { Scheme = "ws" }.Uri, $"/api/runs/{id}/ws"), cts.Token);
+
+        // The server waits for the client's close with a zero-byte read: messages it never asked for are read and dropped.
+        var events = new List<ReceivedEvent> { EventClients.Parse((await EventClients.ReceiveTextAsync(socket, cts.Token))!) };
+        await socket.SendAsync(Encoding.UTF8.GetBytes(new string('x', 5000)), System.Net.WebSockets.WebSocketMessageType.Text, true, cts.Token);
+        await socket.SendAsync(new byte[3], System.Net.WebSockets.WebSocketMessageType.Binary, true, cts.Token);
+        await socket.SendAsync(Array.Empty<byte>(), System.Net.WebSockets.WebSocketMessageType.Text, true, cts.Token);
+        events.Add(EventClients.Parse((await EventClients.ReceiveTextAsync(socket, cts.Token))!));
+        events.Add(EventClients.Parse((await EventClients.ReceiveTextAsync(socket, cts.Token))!));
+        EventClients.AssertCompleteSequence([.. events, new ReceivedEvent(events.Count + 1, "run.succeeded", "{}")]);
+
+        // The client closes mid-run: the server stops sending at once, not when the run ends (about 20 s from now).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, cts.Token);
+        try
+        {
+            while (await EventClients.ReceiveTextAsync(socket, cts.Token) is { } text)
+            {
+                Assert.DoesNotContain("run.succeeded", text, StringComparison.Ordinal);
+            }
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            // The server ended the connection without its half of the close handshake: that ends the stream too.
+        }
+
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(8));
+    }
+
+    [Fact]
     public async Task ReconnectAfterTheRunFinished_ReplaysEverythingThenCloses()
     {
         using var http = fixture.Client("dev-user-1");

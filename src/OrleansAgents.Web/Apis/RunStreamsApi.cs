@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.ServerSentEvents;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
@@ -125,18 +126,26 @@ public static class RunStreamsApi
         }
     }
 
-    /// <summary>Reads (and ignores) client messages until the client closes, then cancels the send loop.</summary>
+    /// <summary>
+    /// Reads (and ignores) client messages until the client closes, then cancels the send loop. It waits with a
+    /// zero-byte read, so an idle watcher holds no receive buffer (a front end holds 10,000 of them in E2); a message
+    /// the client does send is then read into a pooled buffer and dropped (a zero-byte read does not consume it).
+    /// </summary>
     private static async Task WatchForCloseAsync(WebSocket socket, CancellationTokenSource closed)
     {
-        var buffer = new byte[1024];
         try
         {
             while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
             {
-                var result = await socket.ReceiveAsync(buffer, closed.Token);
+                var result = await socket.ReceiveAsync(Memory<byte>.Empty, closed.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     break;
+                }
+
+                if (!result.EndOfMessage)
+                {
+                    await DiscardMessageAsync(socket, closed.Token);
                 }
             }
         }
@@ -149,6 +158,25 @@ public static class RunStreamsApi
             {
                 await closed.CancelAsync();
             }
+        }
+    }
+
+    /// <summary>Reads the rest of a client message into a pooled buffer and drops it.</summary>
+    private static async Task DiscardMessageAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1024);
+        try
+        {
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
+            }
+            while (!result.EndOfMessage);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -25,6 +26,15 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string DashboardCookie = "oa_dashboard_key";
     private const string RefusedKey = "oa.auth.refused";
 
+    /// <summary>
+    /// One principal per API key, shared by that key's requests. A request holds its principal for as long as it
+    /// lasts, and a WebSocket or SSE client's request lasts as long as it watches: 10,000 at a time in E2, at about
+    /// 450 bytes of claims, identity and principal each. Principals are only read here (no claims transformation, no
+    /// code that adds claims or identities), so sharing one is safe; each request still gets its own ticket and
+    /// properties. Keyed weakly by the options' key object: a reloaded key list starts afresh.
+    /// </summary>
+    private static readonly ConditionalWeakTable<ApiKey, ClaimsPrincipal> Principals = new();
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (IsStreaming() && Request.Query.TryGetValue("access_token", out var query) && Request.Headers.Authorization.Count == 0)
@@ -44,13 +54,16 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
-        List<Claim> claims = [new(OwnerClaim, match.Owner), new(ClaimTypes.Name, match.Owner)];
-        if (string.Equals(match.Role, OperatorRole, StringComparison.OrdinalIgnoreCase))
+        var principal = Principals.GetValue(match, static key =>
         {
-            claims.Add(new Claim(ClaimTypes.Role, OperatorRole));
-        }
+            List<Claim> claims = [new(OwnerClaim, key.Owner), new(ClaimTypes.Name, key.Owner)];
+            if (string.Equals(key.Role, OperatorRole, StringComparison.OrdinalIgnoreCase))
+            {
+                claims.Add(new Claim(ClaimTypes.Role, OperatorRole));
+            }
 
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+            return new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        });
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }
 

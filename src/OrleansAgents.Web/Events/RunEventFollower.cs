@@ -21,16 +21,11 @@ public sealed class RunEventFollower(RunEventHub hub, JournalStore store, IOptio
     /// </summary>
     private static readonly TimeSpan FollowerIdle = TimeSpan.FromSeconds(60);
 
-    public async IAsyncEnumerable<RunEvent> FollowAsync(string runId, long after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var settings = options.Value;
-        // Subscribe before reading the record, so nothing committed in between is missed.
-        await using var live = await hub.SubscribeAsync(runId, settings.ClientBufferEvents, cancellationToken);
-        var follow = new FollowSettings(PageSize, FollowerIdle,
-            e => AgentsTelemetry.EventLag.Record((DateTimeOffset.UtcNow - e.At).TotalMilliseconds));
-        await foreach (var e in ResumeRule.FollowAsync(new JournalRecord(store, runId), live, after, follow, cancellationToken))
-        {
-            yield return e;
-        }
-    }
+    /// <summary>The same for every follower (one object, not one per client).</summary>
+    private static readonly FollowSettings Settings = new(PageSize, FollowerIdle,
+        e => AgentsTelemetry.EventLag.Record((DateTimeOffset.UtcNow - e.At).TotalMilliseconds));
+
+    /// <summary>Every event of the run after <paramref name="after"/>, then its live tail, to its terminal event.</summary>
+    public IAsyncEnumerable<RunEvent> FollowAsync(string runId, long after, CancellationToken cancellationToken) =>
+        new FollowedRun(hub, store, runId, after, options.Value.ClientBufferEvents, Settings, cancellationToken);
 }

@@ -1,0 +1,11 @@
+namespace OrleansAgents.Following.Tests;
+
+/// <summary>A <see cref="LiveEventBuffer"/> that counts renewals and can be completed, as a leaving follower does.</summary>
+internal sealed class TestBuffer(int capacity) : LiveEventBuffer(capacity)
+{
+    public int Renewals { get; private set; }
+
+    public override void Renew() => Renewals++;
+
+    public void Leave() => Complete();
+}
