@@ -82,8 +82,10 @@ public interface IAgentRunGrain : IGrainWithStringKey
 
     /// <summary>
     /// A child run this run started has ended: recorded once (<c>child.finished</c>), then the run's agent decides.
-    /// Idempotent; harmless for a child the run does not know or already heard from.
+    /// Idempotent; harmless for a child the run does not know or already heard from. Interleaves: the outcomes of many
+    /// children that end together are recorded in one commit.
     /// </summary>
+    [AlwaysInterleave]
     [Alias("ChildFinished")]
     Task ChildFinishedAsync(ChildOutcome outcome);
 }

@@ -19,13 +19,19 @@ internal sealed partial class RunEngine
     private bool _suspended; // the loop stopped on a durable wait; the reminder (or a child, a message, a cancel) wakes it
     private bool _childrenChecked; // this activation (or reminder tick) has asked its unfinished children how they stand
     private Task _ending = Task.CompletedTask; // telling the parent and cancelling the children, once the run ended
+    private HeardOutcomes? _heard; // children's outcomes waiting for the next commit
+    private Task _recordingHeard = Task.CompletedTask;
     private Polly.ResiliencePipeline? _calls;
 
     /// <summary>Calls to other runs (children, the parent) wait out an outage or a moving run, for up to <see cref="RunOptions.RecoveryRetryLimit"/>.</summary>
     private Polly.ResiliencePipeline Calls => _calls ??= UnavailableRetry.Within(_options.RecoveryRetryLimit, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5),
         ex => ex is RunMovedException || NoWorkerFailures.IsUnavailable(ex));
 
-    /// <summary>A child run ended: record it once, then let the loop see whether its step's wait is over.</summary>
+    /// <summary>
+    /// A child run ended: record it once, then let the loop see whether its step's wait is over. Calls interleave
+    /// (children of a fan-out end together): the outcomes heard while one commit is on its way go in the next, one
+    /// commit for many, and each call answers once its outcome is recorded.
+    /// </summary>
     public async Task ChildFinishedAsync(ChildOutcome outcome)
     {
         if (!Exists || _planner is null || State.IsTerminal)
@@ -33,9 +39,42 @@ internal sealed partial class RunEngine
             return; // unknown, or ended (its children were cancelled when it ended)
         }
 
-        await _committer.SettleAsync();
-        await CommitCommandAsync(new RunCommand.ChildrenFinished([outcome]));
-        StartLoop();
+        var batch = _heard ??= new HeardOutcomes();
+        batch.Outcomes.Add(outcome);
+        if (_recordingHeard.IsCompleted)
+        {
+            _recordingHeard = RecordHeardAsync();
+        }
+
+        await batch.Recorded.Task;
+    }
+
+    private async Task RecordHeardAsync()
+    {
+        await Task.Yield(); // let the calls that arrived with this one join its batch
+        while (_heard is { } batch)
+        {
+            _heard = null;
+            try
+            {
+                await _committer.SettleAsync();
+                await CommitCommandAsync(new RunCommand.ChildrenFinished(batch.Outcomes));
+                StartLoop();
+                batch.Recorded.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                batch.Recorded.TrySetException(ex); // the children try again
+            }
+        }
+    }
+
+    /// <summary>Outcomes heard from children, waiting for one commit.</summary>
+    private sealed class HeardOutcomes
+    {
+        public List<ChildOutcome> Outcomes { get; } = [];
+
+        public TaskCompletionSource Recorded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Whether the pending step is a durable wait already under way: a timer recorded, or children started or awaited.</summary>
