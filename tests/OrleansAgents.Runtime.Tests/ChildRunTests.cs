@@ -115,6 +115,31 @@ public sealed class ChildRunTests(PostgresFixture postgres, ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task A_step_waiting_for_any_child_goes_on_when_the_first_ends_and_a_later_step_waits_for_the_rest()
+    {
+        var parent = $"parent-{Guid.NewGuid():N}";
+        await Cluster.Client.GetGrain<IAgentRunGrain>(parent).StartAsync(new StartRunRequest("bench",
+            """{"steps":1,"stepMs":10,"children":3,"childSteps":8,"firstChildSteps":1,"childStepMs":200,"childWait":"any"}""", "drill"));
+        var done = await RunJournal.WaitForTerminalAsync(Cluster, parent, TimeSpan.FromSeconds(60));
+        Assert.Equal(RunStatus.Succeeded, done.Status);
+
+        var events = await RunJournal.ReadEventsAsync(Cluster, parent);
+        RunJournal.AssertWellFormed(events, 3, RunEventTypes.RunSucceeded);
+        var completed = events.Where(e => e.Type == RunEventTypes.StepCompleted).ToList();
+        using var any = JsonDocument.Parse(completed[0].Data);
+        using var all = JsonDocument.Parse(completed[1].Data);
+
+        // Step 0 went on once the short child ended, the others still running; step 1 waited for every child.
+        Assert.Equal(["succeeded", "running", "running"],
+            any.RootElement.GetProperty("result").GetProperty("children").EnumerateArray().Select(c => c.GetProperty("status").GetString()));
+        Assert.Equal(["succeeded", "succeeded", "succeeded"],
+            all.RootElement.GetProperty("result").GetProperty("children").EnumerateArray().Select(c => c.GetProperty("status").GetString()));
+        var lastChildEnd = events.Where(e => e.Type == RunEventTypes.ChildFinished).Max(e => e.At);
+        Assert.True(completed[0].At < lastChildEnd, "the step waiting for any child waited for all of them");
+        Assert.True(completed[1].At >= lastChildEnd, "the step waiting for every child went on before the last ended");
+    }
+
+    [Fact]
     public async Task A_child_run_shows_its_parent_and_the_parent_shows_its_children_with_their_status()
     {
         var parent = await StartParentAsync(children: 2, childStepMs: 10, childSteps: 2);

@@ -40,7 +40,7 @@ public sealed class RequestBodyTests(FrontEndFixture fixture)
         { "start", DeepInput, 400, "Malformed JSON", "The maximum configured depth of 64 has been exceeded. Cannot read next JSON array. LineNumber: 0 | BytePositionInLine: 88." },
         { "start", "{\"agent\":\"bench\",\"input\":{\"a\":1,}}", 400, "Malformed JSON", "The JSON object contains a trailing comma at the end which is not supported in this mode. Change the reader options. LineNumber: 0 | BytePositionInLine: 32." },
         { "start", "{\"agent\":\"bench\"} trailing", 400, "Malformed JSON", "'t' is invalid after a single JSON value. Expected end of data. LineNumber: 0 | BytePositionInLine: 18." },
-        { "start", "{\"agent\":\"no-such-agent\",\"input\":{}}", 400, "Invalid run request", "Unknown agent 'no-such-agent'. Known agents: bench, voice-agent-builder." },
+        { "start", "{\"agent\":\"no-such-agent\",\"input\":{}}", 400, "Invalid run request", "Unknown agent 'no-such-agent'. Known agents: bench, document-analyst, voice-agent-builder." },
         { "input", "", 400, "Malformed JSON", "The input does not contain any JSON tokens. Expected the input to start with a valid JSON token, when isFinalBlock is true. LineNumber: 0 | BytePositionInLine: 0." },
         { "input", "{not json", 400, "Malformed JSON", "'n' is an invalid start of a property name. Expected a '\"'. LineNumber: 0 | BytePositionInLine: 1." },
         { "input", "[]", 400, "Invalid input", "'kind' must be 'approve', 'reject' or 'message'." },

@@ -9,6 +9,8 @@ namespace OrleansAgents.Agents.Bench;
 /// <c>{ "steps": N, "stepMs": M, "bytes": B }</c> runs N steps, each waiting M ms and returning about B bytes.
 /// With <c>"children": K</c> it first starts K child runs of itself (each <c>{ "steps": childSteps, "stepMs": childStepMs }</c>)
 /// and waits for all of them; with <c>"sleepMs": S</c> (or <c>"sleepUntil": time</c>) it then sleeps on a durable timer.
+/// With <c>"childWait": "any"</c> (or <c>"none"</c>) its children step waits for the first child only (or none) and a
+/// <c>bench.join</c> step then waits for every child; <c>"firstChildSteps"</c> gives the first child its own step count.
 /// Its output holds the children's results.
 /// Registered only where enabled (<see cref="BenchOptions.EnabledKey"/>), and a start that would pass a run
 /// quota (<see cref="RunQuotaOptions"/>) is refused with the limit's name. It remembers nothing: each decision
@@ -60,16 +62,27 @@ public sealed class BenchAgent(
 
     public const string ChildrenStep = "bench.children";
     public const string SleepStep = "bench.sleep";
+    public const string JoinStep = "bench.join";
 
     public AgentDecision Decide(AgentContext context)
     {
         var input = Parse(context.Input);
-        var first = (input.Children > 0 ? 1 : 0) + (input.SleepMs > 0 || input.SleepUntil is not null ? 1 : 0);
+        var join = input.Children > 0 && input.ChildWait != ChildWait.All;
+        var first = (input.Children > 0 ? 1 : 0) + (join ? 1 : 0) + (input.SleepMs > 0 || input.SleepUntil is not null ? 1 : 0);
         if (context.StepCount < first)
         {
             // What the run does itself is in the step's arguments, so the journal holds it and GetPolicy reads it back.
-            return context.StepCount == 0 && input.Children > 0
-                ? new AgentDecision.Next(ChildrenStep, $$$"""{"count":{{{input.Children}}},"input":{"steps":{{{input.ChildSteps}}},"stepMs":{{{input.ChildStepMs}}}}}""")
+            if (context.StepCount == 0 && input.Children > 0)
+            {
+                var args = $$$"""{"count":{{{input.Children}}},"input":{"steps":{{{input.ChildSteps}}},"stepMs":{{{input.ChildStepMs}}}}""";
+                args += input.FirstChildSteps is { } firstSteps ? $$$""","firstInput":{"steps":{{{firstSteps}}},"stepMs":{{{input.ChildStepMs}}}}""" : "";
+                args += join ? $",\"wait\":\"{input.ChildWait.ToString().ToLowerInvariant()}\"" : "";
+                return new AgentDecision.Next(ChildrenStep, args + "}");
+            }
+
+            // With a wait for any or none, the next step waits for every child (WaitForChildren).
+            return context.StepCount == 1 && join
+                ? new AgentDecision.Next(JoinStep, "{}")
                 : new AgentDecision.Next(SleepStep, input.SleepUntil is { } until
                     ? $$"""{"until":{{JsonSerializer.Serialize(until)}}}"""
                     : $$"""{"ms":{{input.SleepMs}}}""");
@@ -98,8 +111,16 @@ public sealed class BenchAgent(
                 using var args = JsonDocument.Parse(step.Args);
                 var count = args.RootElement.GetProperty("count").GetInt32();
                 var childInput = args.RootElement.GetProperty("input").GetRawText();
-                return new StepPolicy { Action = new StepAction.StartChildren([.. Enumerable.Repeat(new ChildRunSpec(AgentName, childInput), count)]) };
+                var firstInput = args.RootElement.TryGetProperty("firstInput", out var first) ? first.GetRawText() : childInput;
+                var wait = args.RootElement.TryGetProperty("wait", out var w) && Enum.TryParse<ChildWait>(w.GetString(), ignoreCase: true, out var parsed) ? parsed : ChildWait.All;
+                return new StepPolicy
+                {
+                    Action = new StepAction.StartChildren([.. Enumerable.Range(0, count).Select(i => new ChildRunSpec(AgentName, i == 0 ? firstInput : childInput))], wait),
+                };
             }
+
+            case JoinStep:
+                return new StepPolicy { Action = new StepAction.WaitForChildren(null, ChildWait.All) };
 
             case SleepStep:
             {
@@ -156,7 +177,9 @@ public sealed class BenchAgent(
             Read(input, "childSteps", 1, 0, 10_000),
             Read(input, "childStepMs", 0, 0, MaxStepMs),
             Read(input, "sleepMs", 0, 0, int.MaxValue),
-            sleepUntil);
+            sleepUntil,
+            input.TryGetProperty("firstChildSteps", out _) ? Read(input, "firstChildSteps", 1, 0, 10_000) : null,
+            ReadWait(input));
     }
 
     private static int Read(JsonElement input, string name, int fallback, int min, int max)
@@ -174,5 +197,11 @@ public sealed class BenchAgent(
         return number;
     }
 
-    private readonly record struct BenchInput(int Steps, int StepMs, int Bytes, int Children, int ChildSteps, int ChildStepMs, int SleepMs, DateTimeOffset? SleepUntil);
+    private static ChildWait ReadWait(JsonElement input) =>
+        !input.TryGetProperty("childWait", out var wait) ? ChildWait.All
+        : wait.ValueKind == JsonValueKind.String && Enum.TryParse<ChildWait>(wait.GetString(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
+        : throw new InvalidRunRequestException("Bench input 'childWait' must be \"all\", \"any\" or \"none\".");
+
+    private readonly record struct BenchInput(
+        int Steps, int StepMs, int Bytes, int Children, int ChildSteps, int ChildStepMs, int SleepMs, DateTimeOffset? SleepUntil, int? FirstChildSteps, ChildWait ChildWait);
 }

@@ -12,7 +12,7 @@ internal sealed class BenchMemory(string? children) : AgentMemory
 
     public override AgentMemory Remember(CommittedStep step)
     {
-        if (step.Name != BenchAgent.ChildrenStep)
+        if (step.Name is not (BenchAgent.ChildrenStep or BenchAgent.JoinStep))
         {
             return this;
         }
