@@ -81,6 +81,15 @@ internal sealed partial class RunEngine
                     continue;
                 }
 
+                if (state.OwnerActivation != _host.ActivationId && !IsDurableWait(state))
+                {
+                    // Activated on a durable wait, this activation recorded no resume; it must own the run before a step
+                    // body runs here, or a second activation woken with it would run the same step (found by the
+                    // simulation's long mode): the resume fences them as for any resume.
+                    await CommitAsync(new RunCommand.Resume(_host.ActivationId, _host.Silo));
+                    continue;
+                }
+
                 await StepAsync(state, plan);
                 if (_suspended)
                 {
