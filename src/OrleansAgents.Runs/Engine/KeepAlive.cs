@@ -55,15 +55,23 @@ internal sealed class KeepAlive(IRunHost host, RunOptions options, ILogger logge
 
     /// <summary>
     /// The run waits durably (a timer, child runs): no timer keeps the activation, and the reminder wakes it after
-    /// <paramref name="wakeIn"/> (a timer's time), then every period as the backstop. Throws when the reminder cannot
-    /// be registered: the run must not sleep without one.
+    /// <paramref name="wakeIn"/> (a timer's time), then every period as the backstop; with no <paramref name="wakeIn"/>
+    /// the backstop alone, which a registered keep-alive reminder already is (no write then). Throws when the reminder
+    /// cannot be registered: the run must not wait without one.
     /// </summary>
-    public async Task SuspendAsync(TimeSpan wakeIn)
+    public async Task SuspendAsync(TimeSpan? wakeIn)
     {
         _timer?.Dispose();
         _timer = null;
         await _registration;
-        await host.RegisterReminderAsync(wakeIn < TimeSpan.Zero ? TimeSpan.Zero : wakeIn, options.ReminderPeriod);
+        if (wakeIn is null && _registered)
+        {
+            _stopped = false;
+            return;
+        }
+
+        var due = wakeIn ?? options.ReminderPeriod;
+        await host.RegisterReminderAsync(due < TimeSpan.Zero ? TimeSpan.Zero : due, options.ReminderPeriod);
         _registered = true;
         _stopped = false;
     }

@@ -199,7 +199,7 @@ internal sealed partial class RunEngine
             {
                 // Ended (a cancel) while these starts were on their way: the cascade may have missed a child that did not
                 // exist yet, so cancel what was just started.
-                await CancelChildrenAsync(unfinished, $"its parent run '{RunId}' ended ({EventDraft.RunStatusText(State.Status)})");
+                await CancelChildrenAsync(unfinished, EndedReason(State));
                 return;
             }
 
@@ -214,7 +214,8 @@ internal sealed partial class RunEngine
 
     private async Task WaitForChildrenAsync(StepPlan plan, StepAction.WaitForChildren wait)
     {
-        var awaited = State.Children.Where(c => wait.RunIds is null || wait.RunIds.Contains(c.RunId)).ToList();
+        bool Awaited(ChildRun c) => wait.RunIds is null || wait.RunIds.Contains(c.RunId);
+        var awaited = State.Children.Where(Awaited).ToList();
         if (!_childrenChecked)
         {
             _childrenChecked = true;
@@ -225,7 +226,7 @@ internal sealed partial class RunEngine
             }
         }
 
-        await WaitOrCompleteAsync(plan, State.Children.Where(c => wait.RunIds is null || wait.RunIds.Contains(c.RunId)).ToList(), wait.Wait);
+        await WaitOrCompleteAsync(plan, State.Children.Where(Awaited).ToList(), wait.Wait);
     }
 
     private async Task WaitOrCompleteAsync(StepPlan plan, List<ChildRun> children, ChildWait wait)
@@ -245,7 +246,7 @@ internal sealed partial class RunEngine
 
         // Each child tells the run when it ends; the reminder is the backstop for a word lost on the way.
         var unfinished = children.FindAll(c => !c.Finished).Count;
-        if (await SuspendAsync(_options.ReminderPeriod))
+        if (await SuspendAsync(null))
         {
             Log.WaitingForChildren(_logger, RunId, plan.Index, unfinished);
         }
@@ -255,7 +256,7 @@ internal sealed partial class RunEngine
     /// Stops the loop on a durable wait, with the reminder set to wake the run. False when something was committed
     /// while the reminder was being set (a message, a child's end, a cancel): the loop decides again instead.
     /// </summary>
-    private async Task<bool> SuspendAsync(TimeSpan wakeIn)
+    private async Task<bool> SuspendAsync(TimeSpan? wakeIn)
     {
         var seen = State.LastSeq;
         await _keepAlive.SuspendAsync(wakeIn);
@@ -276,7 +277,7 @@ internal sealed partial class RunEngine
     /// </summary>
     private async Task<ChildOutcome?> EnsureChildAsync(ChildRun child, ChildRunSpec spec, int step)
     {
-        var depth = (_host.Header.Parent?.Depth ?? 0) + 1;
+        var depth = ChildDepth;
         try
         {
             var snapshot = await Calls.ExecuteAsync(async _ => await _host.GetRun(child.RunId)
@@ -352,7 +353,7 @@ internal sealed partial class RunEngine
         }
 
         return state.Children.Exists(c => !c.Finished)
-            ? CancelChildrenAsync(state.Children, $"its parent run '{RunId}' ended ({EventDraft.RunStatusText(state.Status)})")
+            ? CancelChildrenAsync(state.Children, EndedReason(state))
             : Task.CompletedTask;
     }
 
@@ -376,7 +377,7 @@ internal sealed partial class RunEngine
     private string? ChildLimitError(RunState state, int count)
     {
         var quotas = _options.Quotas;
-        var depth = (_host.Header.Parent?.Depth ?? 0) + 1;
+        var depth = ChildDepth;
         if (count > 0 && depth > quotas.MaxRunDepth)
         {
             return $"Child runs may nest {quotas.MaxRunDepth} deep ({RunQuotaOptions.Key(nameof(RunQuotaOptions.MaxRunDepth))}); this run is at depth {depth - 1}, so it starts none.";
@@ -387,6 +388,12 @@ internal sealed partial class RunEngine
               $"it has started {state.Children.Count} and this step asked for {count} more, so it starts none."
             : null;
     }
+
+    /// <summary>The depth of this run's children: one more than its own (a top-level run is depth 0).</summary>
+    private int ChildDepth => (_host.Header.Parent?.Depth ?? 0) + 1;
+
+    /// <summary>Why a run's children are cancelled when it ended.</summary>
+    private string EndedReason(RunState state) => $"its parent run '{RunId}' ended ({EventDraft.RunStatusText(state.Status)})";
 
     private static int ChildIndex(string childRunId) =>
         int.Parse(childRunId.AsSpan(childRunId.LastIndexOf('.') + 1), System.Globalization.CultureInfo.InvariantCulture);
