@@ -43,7 +43,7 @@ foreach (var workload in workloads)
         "D-ROLLING-KEEP" => await new DeployDrill(harness, new Drills(harness, harness.Database, settings), settings).RunAsync("D-ROLLING-KEEP", TimeSpan.FromSeconds(15)),
         "D-PG" => await new Drills(harness, harness.Database, settings).PostgresOutageAsync(),
         "D-FRONTEND" => await new Drills(harness, harness.Database, settings).FrontEndKillAsync(),
-        "E1" => await EventDeliveryWorkload.RunAsync(settings, "E1", settings.Subscribers ?? 1000, settings.Runs ?? 50, settings.Steps ?? 50, settings.StepMs ?? 200),
+        "E1" => await EventDeliveryWorkload.RunAsync(settings, "E1", settings.Subscribers ?? 1000, settings.Runs ?? 50, settings.Steps ?? 100, settings.StepMs ?? 200),
         "E2" => await EventDeliveryWorkload.RunAsync(settings, "E2", settings.Subscribers ?? 10_000, settings.Runs ?? 500, settings.Steps ?? 45, settings.StepMs ?? 2000),
         "R1" => await ResponsesResumeWorkload.RunAsync(settings, settings.Runs ?? 100),
         "F1" => await harness.RunFanOutAsync(settings.Runs ?? 5, settings.Children ?? 100, settings.Steps ?? 3, settings.StepMs ?? 100),
