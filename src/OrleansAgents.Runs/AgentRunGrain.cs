@@ -71,6 +71,10 @@ internal sealed class AgentRunGrain(
 
     public Task<RunSnapshot> RejectAsync(string? reason, string? idempotencyKey = null) => Engine.AnswerAsync(false, reason, idempotencyKey);
 
+    public Task<RunSnapshot> ApproveAsync(string? comment, string? idempotencyKey, long? requestSeq) => Engine.AnswerAsync(true, comment, idempotencyKey, requestSeq);
+
+    public Task<RunSnapshot> RejectAsync(string? reason, string? idempotencyKey, long? requestSeq) => Engine.AnswerAsync(false, reason, idempotencyKey, requestSeq);
+
     public Task<RunSnapshot> SendMessageAsync(string message, string? idempotencyKey = null) => Engine.SteerAsync(message, idempotencyKey);
 
     public Task WatchAsync(string watcherId, TimeSpan lease)

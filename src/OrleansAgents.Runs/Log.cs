@@ -27,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Run {RunId} step {Step} request answered: approved {Approved}")]
     public static partial void InputDecided(ILogger logger, string runId, int step, bool approved);
 
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Information, Message = "Run {RunId}: an answer to the question asked at seq {RequestSeq} was refused: it {Reason}")]
+    public static partial void AnswerRefused(ILogger logger, string runId, long requestSeq, string reason);
+
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Run {RunId} removed by retention")]
     public static partial void RunExpired(ILogger logger, string runId);
 

@@ -48,7 +48,7 @@ public sealed class TimelineRenderingTests(BrowserFixture fixture) : IAsyncDispo
         await page.WaitForConnectionAsync("ended");
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "run-model-and-tools-desktop.png"), FullPage = true });
 
-        Assert.Equal("""{"kind":"approve","comment":"looks right"}""", script.Input);
+        Assert.Equal("""{"kind":"approve","comment":"looks right","requestSeq":8}""", script.Input); // names the question shown: input.requested at seq 8
         Assert.True(await approval.IsHiddenAsync());
         Assert.Equal(Enumerable.Range(1, 16).Where(i => i is not (3 or 4 or 13)).Select(i => (long)i), (await page.ShownSeqsAsync()).Order());
         var steps = await page.ShownStepsAsync();

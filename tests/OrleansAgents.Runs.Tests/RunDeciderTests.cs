@@ -23,6 +23,13 @@ public sealed class RunDeciderTests
         return state;
     }
 
+    /// <summary>The state after the gate asks about the pending step, and the seq of that question.</summary>
+    private static (RunState State, long Seq) Asked(RunState state, string kind)
+    {
+        var asked = Apply(state, RunDecider.Decide(state, new RunCommand.Ask(new InputRequest(state.Pending!.Index, kind, "t", "{}", kind)), Planner));
+        return (asked, asked.LastSeq);
+    }
+
     private static RunCommand.Complete Result(int step) => new(new StepPlan(step, "s", "{}"), new StepOutput($$"""{"i":{{step}}}"""), 1);
 
     [Fact]
@@ -155,6 +162,76 @@ public sealed class RunDeciderTests
 
         Assert.Equal(RunDecisionKind.Refused, decision.Kind);
         Assert.Equal("is running, not waiting for input", decision.Reason);
+    }
+
+    [Fact]
+    public void Answer_NamingAQuestionAnsweredMeanwhile_IsRefused_WhenTheSameStepAsksAgain_AndNotAppliedToTheNewQuestion()
+    {
+        // Question A (approval of step 0) is answered through another path; the tool is cut off after its intent, and
+        // the run asks question B about the same step (outcome unknown). An answer sent for A must not approve B.
+        var (afterA, a) = Asked(Started(), InputRequestKinds.Approval);
+        var answered = Apply(afterA, RunDecider.Decide(afterA, new RunCommand.Answer(true, "from the page", "page-1"), Planner));
+        var intent = Apply(answered, RunDecider.Decide(answered, new RunCommand.RecordIntent(0, "t"), Planner));
+        var (waitingB, b) = Asked(intent, InputRequestKinds.OutcomeUnknown);
+
+        var stale = RunDecider.Decide(waitingB, new RunCommand.Answer(true, null, $"responses:{a}", a), Planner);
+        var named = RunDecider.Decide(waitingB, new RunCommand.Answer(false, null, $"responses:{b}", b), Planner);
+        var unnamed = RunDecider.Decide(waitingB, new RunCommand.Answer(true, null, "cli-1"), Planner);
+
+        Assert.Equal(0, waitingB.Request!.Step);
+        Assert.Equal(b, waitingB.RequestSeq);
+        Assert.Equal(RunDecisionKind.Refused, stale.Kind);
+        Assert.Empty(stale.Events);
+        Assert.Equal($"has no open question asked at seq {a}: the one open now was asked at seq {b}", stale.Reason);
+        Assert.Equal(RunEventTypes.InputRejected, Assert.Single(named.Events).Type); // the question open now, named, is answered
+        Assert.Equal(RunEventTypes.InputApproved, Assert.Single(unnamed.Events).Type); // no name: whatever is open, as before
+    }
+
+    [Fact]
+    public void Answer_NamingAQuestionOfAnEarlierStep_IsRefused_WhenTheNextStepAsks_AndWhenNothingIsAsked()
+    {
+        var (afterA, a) = Asked(Started(), InputRequestKinds.Approval);
+        var rejected = Apply(afterA, RunDecider.Decide(afterA, new RunCommand.Answer(false, "no", "api-1"), Planner));
+        var next = Apply(rejected, RunDecider.Decide(rejected, Result(0), Planner)); // step 0 skipped; step 1 starts
+        var (waitingB, b) = Asked(next, InputRequestKinds.Approval);
+
+        var stale = RunDecider.Decide(waitingB, new RunCommand.Answer(true, null, "v1-a", a), Planner);
+        var nothingAsked = RunDecider.Decide(next, new RunCommand.Answer(true, null, "v1-a", a), Planner);
+
+        Assert.Equal(1, waitingB.Request!.Step);
+        Assert.True(b > a);
+        Assert.Equal(RunDecisionKind.Refused, stale.Kind);
+        Assert.Equal(RunDecisionKind.Refused, nothingAsked.Kind);
+        Assert.Equal($"is running, not waiting for input: no question asked at seq {a} is open", nothingAsked.Reason);
+    }
+
+    [Fact]
+    public void Answer_ResentWithItsKeyAfterTheRunAskedAgain_IsDone_AndTheSameKeyForAnotherDecisionIsKeyReused()
+    {
+        var (afterA, a) = Asked(Started(), InputRequestKinds.Approval);
+        var first = new RunCommand.Answer(true, null, $"responses:{a}", a);
+        var answered = Apply(afterA, RunDecider.Decide(afterA, first, Planner));
+        var intent = Apply(answered, RunDecider.Decide(answered, new RunCommand.RecordIntent(0, "t"), Planner));
+        var (waitingB, _) = Asked(intent, InputRequestKinds.OutcomeUnknown);
+
+        Assert.Equal(RunDecisionKind.Done, RunDecider.Decide(waitingB, first, Planner).Kind); // applied once, answered as the first time
+        Assert.Equal(RunDecisionKind.KeyReused, RunDecider.Decide(waitingB, first with { Approved = false }, Planner).Kind);
+        Assert.True(waitingB.IsWaiting);
+    }
+
+    [Fact]
+    public void A_snapshot_of_a_waiting_run_keeps_the_seq_of_its_question_and_one_written_without_it_is_not_read()
+    {
+        var (waiting, asked) = Asked(Started(), InputRequestKinds.Approval);
+        var json = RunStateSnapshot.Write(waiting);
+
+        var read = RunStateSnapshot.Read(json)!;
+        var old = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        old.Remove("requestSeq");
+
+        Assert.Equal(asked, read.RequestSeq);
+        Assert.Equal(RunDecisionKind.Refused, RunDecider.Decide(read, new RunCommand.Answer(true, null, "k", asked - 1), Planner).Kind);
+        Assert.Null(RunStateSnapshot.Read(old.ToJsonString())); // before questions kept their seq: the journal is replayed instead
     }
 
     [Fact]

@@ -102,6 +102,106 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
         Assert.Equal(400, error.Status);
     }
 
+    /// <summary>
+    /// Issue 16: between the front end's check that the approval request is unanswered and its call to the run (a row
+    /// insert, then retries while no worker takes the call: seconds in a deploy), the page answered the request and the
+    /// run asked its next question. The answer sent for the first request must be refused, never approve the second.
+    /// </summary>
+    [Fact]
+    public async Task An_approval_through_previous_response_id_that_loses_a_race_to_another_answer_is_refused_and_never_approves_the_next_question()
+    {
+        var client = Client;
+        var input = ClinicRequest[..^1] + ""","revisionRounds":2}"""; // two rounds: two approval requests, one after the other
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(input)]) { BackgroundModeEnabled = true })).Value;
+        var first = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
+        var firstSeq = long.Parse(first.Id["mcpr_".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        var runId = RunIdOf(created.Id);
+        using var http = fixture.Client(Key);
+
+        // Hold the /v1 answer inside that window: the row it inserts after its check waits for this lock.
+        await using var holder = await fixture.Cluster.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE oa_responses IN EXCLUSIVE MODE", holder, hold))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
+        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(first.Id, approved: true));
+        var racing = client.CreateResponseAsync(follow);
+        await EventuallyAsync(async () => await CountAsync(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO oa_responses%'") == 1);
+
+        // Meanwhile the page approves the same request, and the run goes on to ask its next question.
+        using (var approved = await http.PostAsync($"/api/runs/{runId}/input", JsonBody("""{"kind":"approve","comment":"from the page"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
+        }
+
+        long secondSeq = 0;
+        await EventuallyAsync(async () =>
+        {
+            var run = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
+            secondSeq = run.TryGetProperty("waitingFor", out var w) && w.ValueKind == JsonValueKind.Object ? w.GetProperty("seq").GetInt64() : 0;
+            return secondSeq > firstSeq;
+        });
+        await hold.CommitAsync();
+
+        // The late answer is refused in the OpenAI error shape, and the question open now stays open.
+        var error = await Assert.ThrowsAsync<ClientResultException>(() => racing);
+        Assert.Equal(400, error.Status);
+        var body = JsonDocument.Parse(error.GetRawResponse()!.Content.ToString()).RootElement.GetProperty("error");
+        Assert.Equal("approval_request_answered", body.GetProperty("code").GetString());
+        Assert.Equal("input[0].approval_request_id", body.GetProperty("param").GetString());
+        Assert.Contains("already been approved", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var events = await EventsAsync(http, runId);
+        Assert.DoesNotContain(events, e => e.GetProperty("data").TryGetProperty("key", out var k) && k.GetString() == $"responses:{firstSeq}");
+        Assert.Single(events, e => e.GetProperty("type").GetString() == "input.approved");
+        var waiting = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}");
+        Assert.Equal("waitingForInput", waiting.GetProperty("status").GetString());
+        Assert.Equal(secondSeq, waiting.GetProperty("waitingFor").GetProperty("seq").GetInt64());
+
+        // The page's answer that names a question answered already is refused too (409), and the open one is answered by its seq.
+        using (var stale = await http.PostAsync($"/api/runs/{runId}/input", JsonBody($$"""{"kind":"approve","requestSeq":{{firstSeq}}}""")))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        }
+
+        using (var current = await http.PostAsync($"/api/runs/{runId}/input", JsonBody($$"""{"kind":"reject","reason":"not this round","requestSeq":{{secondSeq}}}""")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, current.StatusCode);
+        }
+
+        using (var invalid = await http.PostAsync($"/api/runs/{runId}/input", JsonBody("""{"kind":"approve","requestSeq":"12"}""")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        }
+
+        Assert.Equal("input.rejected", (await EventsAsync(http, runId)).Last(e => e.GetProperty("type").GetString()!.StartsWith("input.", StringComparison.Ordinal)).GetProperty("type").GetString());
+        (await http.PostAsync($"/api/runs/{runId}/cancel", null)).Dispose();
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var command = fixture.Cluster.DataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("The condition did not hold within 60 s.");
+    }
+
     [Fact]
     public async Task A_response_created_without_background_waits_for_its_end_and_the_models_are_the_agents()
     {

@@ -41,9 +41,23 @@ public interface IAgentRunGrain : IGrainWithStringKey
     [Alias("Approve")]
     Task<RunSnapshot> ApproveAsync(string? comment, string? idempotencyKey = null);
 
-    /// <summary>Rejects the action the run waits on; as <see cref="ApproveAsync"/>.</summary>
+    /// <summary>Rejects the action the run waits on; as <see cref="ApproveAsync(string?, string?)"/>.</summary>
     [Alias("Reject")]
     Task<RunSnapshot> RejectAsync(string? reason, string? idempotencyKey = null);
+
+    /// <summary>
+    /// Approves the question asked at <paramref name="requestSeq"/> (the seq of its <c>input.requested</c> event,
+    /// <see cref="RunSnapshot.WaitingForSeq"/>), only while it is the open one: <see cref="RunStateException"/> when it was
+    /// answered meanwhile (another client, the page) and the run asks another, or waits on nothing. A null
+    /// <paramref name="requestSeq"/> answers whatever is open, as <see cref="ApproveAsync(string?, string?)"/>. The key
+    /// works as there: the same key again is answered as the first time and applied once.
+    /// </summary>
+    [Alias("ApproveRequest")]
+    Task<RunSnapshot> ApproveAsync(string? comment, string? idempotencyKey, long? requestSeq);
+
+    /// <summary>Rejects the question asked at <paramref name="requestSeq"/>; as <see cref="ApproveAsync(string?, string?, long?)"/>.</summary>
+    [Alias("RejectRequest")]
+    Task<RunSnapshot> RejectAsync(string? reason, string? idempotencyKey, long? requestSeq);
 
     /// <summary>
     /// Records a user message in the journal; the agent sees it at its next step boundary. The same

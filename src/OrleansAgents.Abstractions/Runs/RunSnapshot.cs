@@ -46,4 +46,11 @@ public sealed record RunSnapshot
 
     /// <summary>While the run sleeps on a durable timer: when it wakes.</summary>
     [Id(16)] public DateTimeOffset? SleepingUntil { get; init; }
+
+    /// <summary>
+    /// The seq of the <c>input.requested</c> event that asked <see cref="WaitingFor"/>: an answer that names it is applied
+    /// to that question only (<see cref="IAgentRunGrain.ApproveAsync(string?, string?, long?)"/>). Null from a worker of an
+    /// older build.
+    /// </summary>
+    [Id(17)] public long? WaitingForSeq { get; init; }
 }

@@ -21,8 +21,12 @@ internal abstract record RunCommand
     /// <summary>A steer message; <paramref name="Key"/> makes a retried one apply once.</summary>
     public sealed record Steer(string Message, string Key) : RunCommand;
 
-    /// <summary>Approve or reject what the run waits on; <paramref name="Key"/> makes a retried one apply once.</summary>
-    public sealed record Answer(bool Approved, string? Text, string Key) : RunCommand;
+    /// <summary>
+    /// Approve or reject what the run waits on; <paramref name="Key"/> makes a retried one apply once. <paramref name="RequestSeq"/>,
+    /// when given, names the question answered by the seq of the <c>input.requested</c> that asked it: an answer to a
+    /// question that is no longer the open one (answered meanwhile, and the run asked another) is refused. Null: whatever is open.
+    /// </summary>
+    public sealed record Answer(bool Approved, string? Text, string Key, long? RequestSeq = null) : RunCommand;
 
     /// <summary>No silo hosts the run's version any more; its agent allows going on with <paramref name="To"/>.</summary>
     public sealed record Upgrade(string From, string To) : RunCommand;

@@ -135,6 +135,11 @@ internal static class RunDecider
 
     private static bool IsPending(RunState state, int step) => state.Pending?.Index == step && state.Fault is null && !state.IsTerminal;
 
+    /// <summary>
+    /// An answer applies to the open question, or to the one it names (<see cref="RunCommand.Answer.RequestSeq"/>) only
+    /// while that one is open: one answered meanwhile, after which the run asked another, is refused, never applied to
+    /// the next question. Its key is checked first, so a resent answer that was applied is answered as the first was.
+    /// </summary>
     private static RunDecision Answer(RunState state, RunCommand.Answer answer)
     {
         var type = answer.Approved ? RunEventTypes.InputApproved : RunEventTypes.InputRejected;
@@ -142,8 +147,12 @@ internal static class RunDecider
         {
             true => RunDecision.Done,
             false => RunDecision.KeyReused(answer.Key),
+            null when state.IsWaiting && answer.RequestSeq is { } asked && asked != state.RequestSeq =>
+                RunDecision.Refused($"has no open question asked at seq {asked}: the one open now was asked at seq {state.RequestSeq}"),
             null when state.IsWaiting && state.Request is { } request =>
                 RunDecision.Commit(EventDraft.InputDecided(answer.Approved, request.Step, answer.Text, answer.Key)),
+            null when answer.RequestSeq is { } asked =>
+                RunDecision.Refused($"is {state.Status.ToString().ToLowerInvariant()}, not waiting for input: no question asked at seq {asked} is open"),
             null => RunDecision.Refused($"is {state.Status.ToString().ToLowerInvariant()}, not waiting for input"),
         };
     }

@@ -61,6 +61,12 @@ internal sealed record RunState
     /// <summary>The open request while <see cref="Gate"/> is <see cref="StepGate.Requested"/>.</summary>
     public InputRequest? Request { get; init; }
 
+    /// <summary>
+    /// The seq of the <c>input.requested</c> that asked <see cref="Request"/> (0 while nothing is asked): what names the
+    /// question, since one step can be asked twice (approval, then outcome unknown).
+    /// </summary>
+    public long RequestSeq { get; init; }
+
     /// <summary>Whether a person approved the pending step (it needs asking no more).</summary>
     public bool Approved { get; init; }
 
@@ -184,6 +190,7 @@ internal sealed record RunState
                 Pending = null,
                 Gate = StepGate.None,
                 Request = null,
+                RequestSeq = 0,
                 Outcome = new RunOutcome(status, e.Output, e.Text, e.StepCount ?? StepsDone),
                 Children = Children.IsEmpty && e.Children is { Count: > 0 } recorded ? [.. recorded] : Children,
                 Usage = StepsDone == 0 && e.Usage is { } total ? total : Usage,
@@ -226,7 +233,7 @@ internal sealed record RunState
         {
             return Pending is not null || plan.Index != StepsDone
                 ? Faulted(seq, e.Type, $"step {plan.Index} cannot start after {StepsDone} steps{(Pending is null ? "" : $" with step {Pending.Index} pending")}", at)
-                : next with { Pending = plan, PendingSince = at, Gate = StepGate.None, Request = null, Approved = false, RejectionReason = null, FailedAttempts = 0, Timer = null };
+                : next with { Pending = plan, PendingSince = at, Gate = StepGate.None, Request = null, RequestSeq = 0, Approved = false, RejectionReason = null, FailedAttempts = 0, Timer = null };
         }
 
         if (e.Completed is { } step)
@@ -254,6 +261,7 @@ internal sealed record RunState
                 Pending = null,
                 Gate = StepGate.None,
                 Request = null,
+                RequestSeq = 0,
                 Approved = false,
                 RejectionReason = null,
                 FailedAttempts = 0,
@@ -291,16 +299,17 @@ internal sealed record RunState
                 : next with { Children = Children.Add(child) },
             RunEventTypes.InputRequested => IsWaiting
                 ? Faulted(seq, e.Type, "the run was already waiting", at)
-                : next with { Gate = StepGate.Requested, Request = e.Request },
+                : next with { Gate = StepGate.Requested, Request = e.Request, RequestSeq = seq },
             _ when !IsWaiting => Faulted(seq, e.Type, "the run was not waiting for input", at),
             RunEventTypes.InputApproved => next with
             {
                 Gate = StepGate.Approved,
                 Approved = Approved || Request?.Kind == InputRequestKinds.Approval,
                 Request = null,
+                RequestSeq = 0,
                 CommandKeys = WithKey(e),
             },
-            _ => next with { Gate = StepGate.Rejected, RejectionReason = e.Text, Request = null, CommandKeys = WithKey(e) },
+            _ => next with { Gate = StepGate.Rejected, RejectionReason = e.Text, Request = null, RequestSeq = 0, CommandKeys = WithKey(e) },
         };
     }
 

@@ -41,6 +41,9 @@ internal sealed record RunStateSnapshot
 
     public InputRequest? Request { get; init; }
 
+    /// <summary>The seq that asked <see cref="Request"/>; absent (0) in snapshots from before it was kept: such a snapshot of a waiting run is not read.</summary>
+    public long RequestSeq { get; init; }
+
     public bool Approved { get; init; }
 
     public string? RejectionReason { get; init; }
@@ -92,6 +95,7 @@ internal sealed record RunStateSnapshot
             Pending = state.Pending,
             Gate = state.Gate,
             Request = state.Request,
+            RequestSeq = state.RequestSeq,
             Approved = state.Approved,
             RejectionReason = state.RejectionReason,
             FailedAttempts = state.FailedAttempts,
@@ -129,6 +133,13 @@ internal sealed record RunStateSnapshot
             return null;
         }
 
+        if (s.Gate == StepGate.Requested && s.RequestSeq <= 0)
+        {
+            // Written before snapshots kept which event asked the open question: an answer that names it could not be
+            // checked, so the journal is replayed instead (it tells).
+            return null;
+        }
+
         return RunState.Empty with
         {
             LastSeq = s.Seq,
@@ -145,6 +156,7 @@ internal sealed record RunStateSnapshot
             Pending = s.Pending,
             Gate = s.Gate,
             Request = s.Request,
+            RequestSeq = s.RequestSeq,
             Approved = s.Approved,
             RejectionReason = s.RejectionReason,
             FailedAttempts = s.FailedAttempts,

@@ -32,8 +32,9 @@ internal sealed partial class RunEngine
         return Snapshot();
     }
 
-    public Task<RunSnapshot> AnswerAsync(bool approved, string? text, string? idempotencyKey) =>
-        CommandAsync(new RunCommand.Answer(approved, text, idempotencyKey ?? NewKey()));
+    /// <summary>Approves or rejects the open question; the one asked at <paramref name="requestSeq"/> only, when given (see <see cref="RunCommand.Answer"/>).</summary>
+    public Task<RunSnapshot> AnswerAsync(bool approved, string? text, string? idempotencyKey, long? requestSeq = null) =>
+        CommandAsync(new RunCommand.Answer(approved, text, idempotencyKey ?? NewKey(), requestSeq));
 
     public Task<RunSnapshot> SteerAsync(string message, string? idempotencyKey) =>
         CommandAsync(new RunCommand.Steer(message, idempotencyKey ?? NewKey()));
@@ -56,6 +57,11 @@ internal sealed partial class RunEngine
         switch (outcome.Decision.Kind)
         {
             case RunDecisionKind.Refused:
+                if (command is RunCommand.Answer { RequestSeq: { } asked })
+                {
+                    Log.AnswerRefused(_logger, RunId, asked, outcome.Decision.Reason!);
+                }
+
                 throw new RunStateException($"Run '{RunId}' {outcome.Decision.Reason}.");
             case RunDecisionKind.KeyReused:
                 throw new RunConflictException(outcome.Decision.Reason!);

@@ -262,6 +262,7 @@ internal sealed partial class RunEngine : IDisposable
             Error = state.Outcome?.Error,
             Usage = state.Usage.TotalTokens > 0 ? state.Usage : null,
             WaitingFor = state.IsWaiting ? state.Request : null,
+            WaitingForSeq = state.IsWaiting ? state.RequestSeq : null,
             WaitingForVersion = state.IsTerminal ? null : state.WaitingForVersion,
             Parent = header.Parent,
             Children = state.Children.IsEmpty ? [] : [.. state.Children.Select(c => c.Info)],

@@ -34,7 +34,7 @@ internal static class RunJson
         run.RunId, run.Agent, run.Owner, StatusName(run.Status), run.CreatedAt, run.UpdatedAt, run.LastSeq, run.Steps,
         Parse(run.Result), run.Error,
         run.Usage is { } u ? new UsageResource(u.InputTokens, u.OutputTokens, u.TotalTokens) : null,
-        run.WaitingFor is { } w ? new WaitingForResource(w.Step, w.Kind, w.Tool, Parse(w.Arguments), w.Question) : null,
+        run.WaitingFor is { } w ? new WaitingForResource(w.Step, w.Kind, w.Tool, Parse(w.Arguments), w.Question, run.WaitingForSeq) : null,
         run.AgentVersion,
         run.WaitingForVersion is { } v ? new VersionWaitResource(v.Version, v.Until) : null)
     {
@@ -101,8 +101,18 @@ public sealed record VersionWaitResource(string Version, DateTimeOffset Until);
 /// <summary>Model tokens of a run. Run lists carry the total only (as of the run's last status change).</summary>
 public sealed record UsageResource(long? InputTokens, long? OutputTokens, long TotalTokens);
 
-/// <summary>What a run waiting for input asks: approve or reject running <c>tool</c> with <c>arguments</c>.</summary>
-public sealed record WaitingForResource(int Step, string Kind, string Tool, JsonElement? Arguments, string Question);
+/// <summary>
+/// What a run waiting for input asks: approve or reject running <c>tool</c> with <c>arguments</c>. <c>seq</c> is the
+/// question's (its <c>input.requested</c> event's): sent back with the answer as <c>requestSeq</c>, the answer applies to
+/// this question only.
+/// </summary>
+public sealed record WaitingForResource(
+    int Step,
+    string Kind,
+    string Tool,
+    JsonElement? Arguments,
+    string Question,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? Seq = null);
 
 /// <summary>One page of runs, newest first.</summary>
 public sealed record RunPage(IReadOnlyList<RunResource> Items, string? NextCursor);

@@ -156,15 +156,22 @@ public static partial class RunsApi
         // Without the client's key, one of the request's own: the front end's retries of it apply once.
         key ??= $"req-{Guid.NewGuid():N}";
 
+        if (body is { Kind: "approve" or "reject", RequestSeq: < 1 })
+        {
+            return Problem(400, "Invalid input", "'requestSeq' must be the seq of the question answered (waitingFor.seq), an integer from 1.");
+        }
+
+        // With the question's seq, the answer applies to that question only (the other methods let a worker of an older
+        // build answer callers who do not send it).
         var grain = grains.GetGrain<IAgentRunGrain>(id);
         RunSnapshot run;
         switch (body?.Kind)
         {
             case "approve":
-                run = await calls.RunAsync(() => grain.ApproveAsync(body.Comment, key), cancellationToken);
+                run = await calls.RunAsync(() => body.RequestSeq is { } asked ? grain.ApproveAsync(body.Comment, key, asked) : grain.ApproveAsync(body.Comment, key), cancellationToken);
                 break;
             case "reject":
-                run = await calls.RunAsync(() => grain.RejectAsync(body.Reason, key), cancellationToken);
+                run = await calls.RunAsync(() => body.RequestSeq is { } asked ? grain.RejectAsync(body.Reason, key, asked) : grain.RejectAsync(body.Reason, key), cancellationToken);
                 break;
             case "message":
                 if (body.Message is not { Length: > 0 and <= 16_384 } message)

@@ -170,14 +170,17 @@ public static partial class ResponsesApi
         await responses.AddAsync(new ResponseRecord(ResponseIds.Response(runId, seq), runId, request.Background, request.Metadata.ToJsonString(), DateTimeOffset.UtcNow, previous), cancellationToken);
         if (answered is null)
         {
+            // The answer names its request: if another client answered it since the check above and the run asks
+            // again (another tool, or the same one's outcome), the run refuses this answer instead of applying it there.
             var grain = grains.GetGrain<IAgentRunGrain>(runId);
             try
             {
-                await calls.RunAsync(() => answer.Approve ? grain.ApproveAsync(answer.Reason, key) : grain.RejectAsync(answer.Reason, key), cancellationToken);
+                await calls.RunAsync(() => answer.Approve ? grain.ApproveAsync(answer.Reason, key, seq) : grain.RejectAsync(answer.Reason, key, seq), cancellationToken);
             }
             catch (Exception ex) when (ex is RunStateException or RunConflictException)
             {
-                throw new OpenAIErrorException(400, $"The approval request '{answer.RequestId}' cannot be answered: {ex.Message}", "input[0].approval_request_id", "approval_request_answered");
+                var how = await AnswerOfAsync(runId, seq, journal, cancellationToken) is { } other ? $"It has already been {other.How}. " : "";
+                throw new OpenAIErrorException(400, $"The approval request '{answer.RequestId}' cannot be answered: {how}{ex.Message}", "input[0].approval_request_id", "approval_request_answered");
             }
         }
 

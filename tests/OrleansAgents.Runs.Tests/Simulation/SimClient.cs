@@ -3,10 +3,14 @@ namespace OrleansAgents.Runs.Tests.Simulation;
 /// <summary>
 /// A client of one run: starts it (retrying), polls it, and at random moments steers it, cancels it, answers
 /// what it waits on (retrying with the same idempotency key), sends its start again, and after retention
-/// may start a new run under the same ID. Every acknowledged command is checked against the journal at once.
+/// may start a new run under the same ID. Every acknowledged command is checked against the journal at once. Most
+/// answers name their question by its seq: the one the client saw open (which may be answered by the time the
+/// answer lands: the run refuses it then), or on purpose one it saw earlier; an acknowledged one must have
+/// answered exactly the question it named, never the next.
 /// </summary>
 internal sealed class SimClient(SimCluster cluster, string runId, string kinds)
 {
+    private readonly List<long> _questions = [];
     private int _keys;
 
     public string RunId => runId;
@@ -92,7 +96,8 @@ internal sealed class SimClient(SimCluster cluster, string runId, string kinds)
                 {
                     var approve = Random.Next(100) < 80;
                     var key = NewKey();
-                    await CommandAsync(approve ? "approve" : "reject", key, engine => engine.AnswerAsync(approve, approve ? "ok" : "no", key));
+                    var asked = NameQuestion(run.WaitingForSeq!.Value);
+                    await CommandAsync(approve ? "approve" : "reject", key, engine => engine.AnswerAsync(approve, approve ? "ok" : "no", key, asked), asked);
                 }
             }
         }
@@ -155,8 +160,29 @@ internal sealed class SimClient(SimCluster cluster, string runId, string kinds)
         return false;
     }
 
+    /// <summary>
+    /// The question an answer names: mostly the one seen open (<paramref name="open"/>), sometimes one seen earlier
+    /// (stale on purpose: answered, so it must be refused) or none (whatever is open when it lands).
+    /// </summary>
+    private long? NameQuestion(long open)
+    {
+        if (!_questions.Contains(open))
+        {
+            _questions.Add(open);
+        }
+
+        var roll = Random.Next(100);
+        return roll switch
+        {
+            < 55 => open,
+            < 80 when _questions.Count > 1 => _questions[Random.Next(_questions.Count - 1)],
+            < 80 => open - 1,
+            _ => null,
+        };
+    }
+
     /// <summary>Sends a command, retrying with the same key while unanswered, and checks an acknowledgement against the journal.</summary>
-    private async Task CommandAsync(string command, string? key, Func<Runs.Engine.RunEngine, Task<RunSnapshot>> call)
+    private async Task CommandAsync(string command, string? key, Func<Runs.Engine.RunEngine, Task<RunSnapshot>> call, long? asked = null)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -183,13 +209,13 @@ internal sealed class SimClient(SimCluster cluster, string runId, string kinds)
                 continue; // unanswered: send it again with the same key
             }
 
-            Db.Note($"{runId} {command} {key} acknowledged");
-            CheckAcknowledged(command, key);
+            Db.Note($"{runId} {command} {key}{(asked is null ? "" : $" of the question at seq {asked}")} acknowledged");
+            CheckAcknowledged(command, key, asked);
             return;
         }
     }
 
-    private void CheckAcknowledged(string command, string? key)
+    private void CheckAcknowledged(string command, string? key, long? asked)
     {
         var journal = Db.Journal(runId);
         if (command == "cancel")
@@ -212,6 +238,27 @@ internal sealed class SimClient(SimCluster cluster, string runId, string kinds)
         if (recorded != 1)
         {
             Db.Violations.Add($"{runId}: {command} with key {key} was acknowledged and is in the journal {recorded} times");
+            return;
+        }
+
+        if (asked is { } named)
+        {
+            // It answered the question it named: the last one asked before it.
+            var answered = 0L;
+            foreach (var e in journal)
+            {
+                if (e.Type == type && EventDraft.FromStored(e).Key == key)
+                {
+                    break;
+                }
+
+                answered = e.Type == RunEventTypes.InputRequested ? e.Seq : answered;
+            }
+
+            if (answered != named)
+            {
+                Db.Violations.Add($"{runId}: {command} with key {key} named the question at seq {named} and was applied to the question at seq {answered}");
+            }
         }
     }
 

@@ -116,6 +116,7 @@ function renderHeader() {
   panel.hidden = !pending || model.terminal;
   if (pending) {
     panel.dataset.step = String(pending.step ?? '');
+    panel.dataset.requestSeq = String(pending.seq ?? ''); // the question shown: an answer names it
     byTestId('approval-question').textContent = pending.question
       ?? (pending.kind === 'outcome-unknown' ? 'The tool may or may not have run. Run it again?' : 'May the agent run this tool?');
     byTestId('approval-tool').textContent = pending.tool ?? '';
@@ -164,10 +165,16 @@ async function sendInput(body, button) {
   }
 }
 
+/**
+ * Approve or reject the question the panel shows, by its seq: if someone else answered it and the run asks
+ * another meanwhile, the run refuses this answer (409) instead of applying it to a question not shown here.
+ */
 function decide(kind, field) {
   return (event) => {
     const note = byTestId('decision-note').value.trim();
-    sendInput(note ? { kind, [field]: note } : { kind }, event.currentTarget)
+    const requestSeq = Number(byTestId('pending-approval').dataset.requestSeq) || 0;
+    const body = { kind, ...(note ? { [field]: note } : {}), ...(requestSeq > 0 ? { requestSeq } : {}) };
+    sendInput(body, event.currentTarget)
       .then((ok) => { if (ok) byTestId('decision-note').value = ''; });
   };
 }

@@ -54,7 +54,7 @@ export function newTimeline() {
     /** @type {Map<number, Step>} */
     steps: new Map(),
     usage: null,
-    /** The open input.requested data, while the run waits for a person. */
+    /** The open input.requested data and its event's `seq` (which names the question), while the run waits for a person. */
     pending: null,
     output: undefined,
     /** @type {number | null} the run.started instant */
@@ -169,7 +169,7 @@ export function fold(model, e) {
     }
     case 'input.requested': {
       model.status = 'waitingForInput';
-      model.pending = data;
+      model.pending = { ...data, seq: e.seq };
       const step = ensureStep(model, data.step, at);
       step.state = 'waiting';
       cut(step, at, undefined, openAt('wait', at));
