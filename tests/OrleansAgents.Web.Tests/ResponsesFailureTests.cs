@@ -82,8 +82,15 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
         Assert.StartsWith(texts[cut.Id], texts.Values.ElementAt(1), StringComparison.Ordinal);
         using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
-        Assert.Equal(string.Concat(await CommittedModelTextsAsync(http, RunIdOf(id))), CompletedText(replay));
+        var committed = string.Concat(await CommittedModelTextsAsync(http, RunIdOf(id)));
+        Assert.Equal(committed, CompletedText(replay));
         Assert.Contains(await EventsAsync(http, RunIdOf(id)), e => e.GetProperty("type").GetString() == "run.resumed");
+
+        // What the SDK shows as the response's text is the committed text: the cut attempt's item is there, its text is not.
+        var completed = Assert.IsType<StreamingResponseCompletedUpdate>(replay[^1]).Response;
+        Assert.Contains(completed.OutputItems, i => i is MessageResponseItem { Status: MessageStatus.Incomplete, Content.Count: 0 });
+        Assert.Equal(committed, completed.GetOutputText());
+        Assert.Equal(committed, (await client.GetResponseAsync(id)).Value.GetOutputText());
     }
 
     [Fact]
