@@ -179,6 +179,35 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task A_quiet_stream_carries_keep_alive_comments_that_the_dotnet_SDK_and_SSE_parsers_skip()
+    {
+        var client = Client;
+
+        // One bench step of 3 s, three keep-alive intervals with nothing to stream (as a durable timer, child runs or a long tool).
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions("bench", [ResponseItem.CreateUserMessageItem("""{"steps":1,"stepMs":3000}""")]) { BackgroundModeEnabled = true })).Value;
+        using var http = fixture.Client(Key);
+        var viaSdk = ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(created.Id) { StreamingEnabled = true }));
+        var v1 = RawTextAsync(http, $"/v1/responses/{created.Id}?stream=true");
+        var api = RawTextAsync(http, $"/api/runs/{RunIdOf(created.Id)}/events/stream");
+
+        Assert.Contains(": keep-alive", (await v1).Split('\n'));
+        Assert.Contains(": keep-alive", (await api).Split('\n'));
+        var updates = await viaSdk;
+        Assert.Equal(Enumerable.Range(0, updates.Count), updates.Select(u => u.SequenceNumber));
+        Assert.Equal(ResponseStatus.Completed, Assert.IsType<StreamingResponseCompletedUpdate>(updates[^1]).Response.Status);
+        using var bytes = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await v1));
+        var parsed = System.Net.ServerSentEvents.SseParser.Create(bytes).Enumerate().ToList();
+        Assert.Equal(updates.Select(u => u.SequenceNumber), parsed.Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("sequence_number").GetInt32()));
+    }
+
+    private static async Task<string> RawTextAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
     public async Task An_IChatClient_over_the_Responses_client_with_background_responses_starts_a_run_and_resumes_it_from_its_continuation_token()
     {
         IChatClient chat = Client.AsIChatClient(Agent);

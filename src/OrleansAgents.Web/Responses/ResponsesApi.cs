@@ -77,7 +77,7 @@ public static partial class ResponsesApi
             header = await HeaderAsync(runId, afterSeq, request.Model, responses, journal, cancellationToken);
             if (request.Stream)
             {
-                return Stream(header, -1, follower, slot!, cancellationToken);
+                return Stream(header, -1, follower, slot!, options.Value.SseKeepAlive, cancellationToken);
             }
 
             if (request.Background)
@@ -216,7 +216,7 @@ public static partial class ResponsesApi
 
     private static async Task<IResult> GetAsync(
         string id, string? stream, string? starting_after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls,
-        ResponseStore responses, JournalStore journal, RunEventFollower follower, StreamLimiter limiter)
+        ResponseStore responses, JournalStore journal, RunEventFollower follower, StreamLimiter limiter, IOptions<FrontEndOptions> options)
     {
         var cancellationToken = context.RequestAborted;
         var streaming = stream switch
@@ -254,7 +254,7 @@ public static partial class ResponsesApi
         }
 
         context.Response.RegisterForDispose(slot);
-        return Stream(header, startingAfter, follower, slot, cancellationToken);
+        return Stream(header, startingAfter, follower, slot, options.Value.SseKeepAlive, cancellationToken);
     }
 
     private static async Task<IResult> CancelAsync(
@@ -304,10 +304,11 @@ public static partial class ResponsesApi
         return Json(new JsonObject { ["object"] = "list", ["data"] = data });
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ServerSentEventsResult<string> Stream(
-        ResponseHeader header, long startingAfter, RunEventFollower follower, StreamSlot slot, CancellationToken requestAborted)
+    /// <summary>The response's events after <paramref name="startingAfter"/>, then live to its end; quiet stretches kept alive (<see cref="FrontEndOptions.SseKeepAlive"/>).</summary>
+    private static EventStreamResult Stream(
+        ResponseHeader header, long startingAfter, RunEventFollower follower, StreamSlot slot, TimeSpan keepAlive, CancellationToken requestAborted)
     {
-        return TypedResults.ServerSentEvents(Items(requestAborted));
+        return new EventStreamResult(Items(requestAborted), keepAlive);
 
         async IAsyncEnumerable<SseItem<string>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
         {
