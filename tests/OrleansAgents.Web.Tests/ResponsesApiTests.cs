@@ -165,6 +165,36 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task A_reused_Idempotency_Key_with_another_body_is_a_400_idempotency_key_in_use_under_v1_while_api_keeps_its_409()
+    {
+        using var http = fixture.Client(Key);
+        var key = $"k-{Guid.NewGuid():N}";
+        async Task<HttpResponseMessage> PostAsync(string path, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonBody(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await http.SendAsync(request);
+        }
+
+        using var first = await PostAsync("/v1/responses", """{"model":"bench","input":"{\"steps\":2}","background":true,"metadata":{"n":"1"}}""");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var same = await PostAsync("/v1/responses", """{"model":"bench","input":"{\"steps\":2}","background":true,"metadata":{"n":"1"}}""");
+        Assert.Equal(id, (await same.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+
+        // Another body under the key: a 409 would be resent by the SDKs; a 400 in the OpenAI shape is not.
+        using var other = await PostAsync("/v1/responses", """{"model":"bench","input":"{\"steps\":3}","background":true}""");
+        await AssertOpenAIErrorAsync(other, HttpStatusCode.BadRequest, null);
+        Assert.Equal("idempotency_key_in_use", (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("1", (await Client.GetResponseAsync(id)).Value.Metadata["n"]); // the key's response as it was
+
+        // Our own API keeps its problem details.
+        using var api = await PostAsync("/api/runs", """{"agent":"bench","input":{"steps":3}}""");
+        Assert.Equal(HttpStatusCode.Conflict, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task A_deleted_response_takes_its_run_with_it()
     {
         var client = Client;

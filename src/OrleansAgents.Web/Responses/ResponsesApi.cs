@@ -66,10 +66,12 @@ public static partial class ResponsesApi
 
         var (runId, afterSeq) = request.PreviousResponseId is { } previous
             ? await ContinueAsync(request, previous, user, grains, calls, responses, journal, cancellationToken)
-            : await StartAsync(request, context, user, grains, calls, responses, cancellationToken);
+            : await StartAsync(request, context, user, grains, calls, responses, journal, cancellationToken);
 
         // Accepted: from here on, the answer is the response as it stands, never an error a client would resend
-        // (the SDKs resend 408, 409, 429 and 5xx with no idempotency key: a second run).
+        // (the SDKs resend 408, 409, 429 and 5xx with no idempotency key: a second run). Should one slip through
+        // anyway, it tells the SDKs not to resend.
+        OpenAIErrors.NoRetryOnceAccepted(context);
         var header = new ResponseHeader(ResponseIds.Response(runId, afterSeq), runId, afterSeq, request.Model, request.Background, request.Metadata,
             DateTimeOffset.UtcNow, request.PreviousResponseId);
         try
@@ -99,7 +101,7 @@ public static partial class ResponsesApi
 
     private static async Task<(string RunId, long AfterSeq)> StartAsync(
         CreateResponseRequest request, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, ResponseStore responses,
-        CancellationToken cancellationToken)
+        JournalStore journal, CancellationToken cancellationToken)
     {
         var agents = await calls.RunAsync(() => grains.GetGrain<IAgentCatalogGrain>(0).ListAsync(), cancellationToken);
         if (!agents.Any(a => a.Name == request.Model))
@@ -123,6 +125,26 @@ public static partial class ResponsesApi
         catch (Exception ex) when (ex is InvalidRunRequestException or RunQuotaExceededException)
         {
             await responses.RemoveUnstartedAsync(id, runId, CancellationToken.None); // refused: no run will have it
+            throw;
+        }
+        catch (RunConflictException)
+        {
+            // The key's run was started with another request; it and its row stay as they are. A 400, not /api's 409,
+            // which the SDKs would resend.
+            throw new OpenAIErrorException(400, "This Idempotency-Key was already used for a different request (model and input); send a new key.",
+                null, "idempotency_key_in_use");
+        }
+        catch (Exception ex) when (NoWorkerFailures.IsUnavailable(ex))
+        {
+            // No worker or no PostgreSQL, maybe after the start landed (the answer lost on its way back): a run that
+            // exists is answered as it stands; otherwise its row goes (only while the run has no event), and the 503
+            // may be resent.
+            if (await journal.ReadEventsAsync(runId, 0, 1, CancellationToken.None) is [_, ..])
+            {
+                return (runId, 0);
+            }
+
+            await responses.RemoveUnstartedAsync(id, runId, CancellationToken.None);
             throw;
         }
 
