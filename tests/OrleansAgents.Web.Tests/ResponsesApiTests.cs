@@ -103,6 +103,64 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task A_rejection_through_previous_response_id_goes_on_as_a_rejection_does_and_its_response_completes()
+    {
+        var client = Client;
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
+
+        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
+        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: false));
+        var next = (await client.CreateResponseAsync(follow)).Value;
+        var done = await PollAsync(client, next.Id);
+
+        // The tool did not run: its call shows the rejection, and the agent went on to its answer.
+        Assert.Equal(ResponseStatus.Completed, done.Status);
+        Assert.Equal(created.Id, done.PreviousResponseId);
+        var publish = Assert.Single(done.OutputItems.OfType<McpToolCallItem>(), c => c.ToolName == "publish_configuration");
+        Assert.Contains("Rejected", publish.Error?.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("I did not publish the configuration", done.GetOutputText(), StringComparison.Ordinal);
+        using var http = fixture.Client(Key);
+        var events = await EventsAsync(http, RunIdOf(next.Id));
+        Assert.Single(events, e => e.GetProperty("type").GetString() == "input.rejected");
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "input.approved");
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "tool.intent" && e.GetProperty("data").GetProperty("tool").GetString() == "publish_configuration");
+        Assert.Equal("run.succeeded", events[^1].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Another_owners_delete_stream_and_previous_response_id_are_not_found_and_leave_the_response_as_it_was()
+    {
+        var mine = (await Client.CreateResponseAsync(new CreateResponseOptions("bench", [ResponseItem.CreateUserMessageItem("""{"steps":20,"stepMs":50}""")]) { BackgroundModeEnabled = true })).Value;
+        using var theirs = fixture.Client("dev-user-2");
+
+        using (var delete = await theirs.DeleteAsync($"/v1/responses/{mine.Id}"))
+        {
+            await AssertOpenAIErrorAsync(delete, HttpStatusCode.NotFound, null);
+        }
+
+        using (var stream = await theirs.GetAsync($"/v1/responses/{mine.Id}?stream=true"))
+        {
+            await AssertOpenAIErrorAsync(stream, HttpStatusCode.NotFound, null);
+        }
+
+        var follow = $$"""{"model":"bench","previous_response_id":"{{mine.Id}}","input":[{"type":"mcp_approval_response","approval_request_id":"mcpr_1","approve":true}]}""";
+        using (var continued = await theirs.PostAsync("/v1/responses", JsonBody(follow)))
+        {
+            await AssertOpenAIErrorAsync(continued, HttpStatusCode.NotFound, "previous_response_id");
+        }
+
+        // Its owner gets past that check (to the missing approval request), and the run went on untouched.
+        using var http = fixture.Client(Key);
+        using (var own = await http.PostAsync("/v1/responses", JsonBody(follow)))
+        {
+            await AssertOpenAIErrorAsync(own, HttpStatusCode.BadRequest, "input[0].approval_request_id");
+        }
+
+        Assert.Equal(ResponseStatus.Completed, (await PollAsync(Client, mine.Id)).Status);
+    }
+
+    [Fact]
     public async Task A_response_created_without_background_waits_for_its_end_and_the_models_are_the_agents()
     {
         using var http = fixture.Client(Key);
