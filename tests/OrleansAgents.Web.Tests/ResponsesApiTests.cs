@@ -296,6 +296,32 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task Deleting_an_earlier_response_of_a_continued_run_hides_only_it_and_deleting_the_latest_removes_the_run()
+    {
+        var client = Client;
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
+        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
+        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: true));
+        var next = (await client.CreateResponseAsync(follow)).Value;
+        using var http = fixture.Client(Key);
+        var runId = RunIdOf(created.Id);
+
+        // The first response is not the run's latest: deleting it takes it away, and only it.
+        Assert.True((await client.DeleteResponseAsync(created.Id)).Value.Deleted);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(created.Id))).Status);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.DeleteResponseAsync(created.Id))).Status);
+        var done = await PollAsync(client, next.Id);
+        Assert.Equal(ResponseStatus.Completed, done.Status);
+        Assert.Equal("run.succeeded", (await EventsAsync(http, runId))[^1].GetProperty("type").GetString());
+
+        // The latest takes the run with it.
+        Assert.True((await client.DeleteResponseAsync(next.Id)).Value.Deleted);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(next.Id))).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/runs/{runId}")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_IChatClient_over_the_Responses_client_with_background_responses_starts_a_run_and_resumes_it_from_its_continuation_token()
     {
         IChatClient chat = Client.AsIChatClient(Agent);

@@ -31,7 +31,7 @@ public static partial class ResponsesApi
             .WithSummary("Create a response: start a durable run of the agent 'model' (background, stream, or wait), or continue one with an approval");
         v1.MapGet("/responses/{id}", GetAsync).WithSummary("A response; ?stream=true&starting_after=N streams its events after N");
         v1.MapPost("/responses/{id}/cancel", CancelAsync).WithSummary("Cancel a background response (its run); idempotent");
-        v1.MapDelete("/responses/{id}", DeleteAsync).WithSummary("Delete a response: its run is cancelled if unfinished and removed");
+        v1.MapDelete("/responses/{id}", DeleteAsync).WithSummary("Delete a response: the run's latest takes its run with it (cancelled if unfinished, removed); an earlier one is only hidden");
         v1.MapGet("/models", ModelsAsync).WithSummary("The agents, as models");
         return app;
     }
@@ -304,13 +304,22 @@ public static partial class ResponsesApi
     {
         var cancellationToken = context.RequestAborted;
         var header = await VisibleHeaderAsync(id, user, grains, calls, responses, journal, cancellationToken);
-        _ = await ProjectAsync(header, journal, cancellationToken) ?? throw NotFound(id);
+        var response = await ProjectAsync(header, journal, cancellationToken) ?? throw NotFound(id);
+        var deleted = new JsonObject { ["id"] = id, ["object"] = "response.deleted", ["deleted"] = true };
 
-        // A response is a stretch of its run: deleting it cancels the run if it goes on, and removes the run whole.
+        // A response whose approval request was answered (anything follows it) is not its run's latest: the run goes
+        // on in a later response, so only this one goes.
+        if (response.EndedWithQuestion && await journal.ReadEventsAsync(header.RunId, response.LastSeq, 1, cancellationToken) is [_, ..])
+        {
+            await responses.HideAsync(id, header.RunId, cancellationToken);
+            return Json(deleted);
+        }
+
+        // The run's latest response: deleting it cancels the run if it goes on, and removes the run whole.
         await calls.RunAsync(() => grains.GetGrain<IAgentRunGrain>(header.RunId).CancelAsync($"deleted through DELETE /v1/responses/{id}"), cancellationToken);
         var removed = await calls.RunAsync(() => grains.GetGrain<IRunRetentionGrain>(header.RunId).ExpireAsync(DateTimeOffset.UtcNow.AddMinutes(1)), cancellationToken);
         return removed
-            ? Json(new JsonObject { ["id"] = id, ["object"] = "response.deleted", ["deleted"] = true })
+            ? Json(deleted)
             : OpenAIErrors.Result(400, $"Response '{id}' could not be deleted yet; try again.", null, "not_deleted");
     }
 
@@ -441,7 +450,8 @@ public static partial class ResponsesApi
         }
 
         var run = await VisibleAsync(runId, user, grains, calls, null, id, cancellationToken);
-        return await HeaderAsync(runId, afterSeq, run.Agent, responses, journal, cancellationToken);
+        var header = await HeaderAsync(runId, afterSeq, run.Agent, responses, journal, cancellationToken);
+        return header.Deleted ? throw NotFound(id) : header;
     }
 
     private static async Task<RunSnapshot> VisibleAsync(
@@ -472,7 +482,10 @@ public static partial class ResponsesApi
         };
 
         // Without a row (a run started through /api/runs, or answered there), a response is a background one.
-        return new ResponseHeader(id, runId, afterSeq, model, record?.Background ?? true, metadata, createdAt, record?.PreviousResponseId);
+        return new ResponseHeader(id, runId, afterSeq, model, record?.Background ?? true, metadata, createdAt, record?.PreviousResponseId)
+        {
+            Deleted = record?.DeletedAt is not null,
+        };
     }
 
     private static OpenAIErrorException NotFound(string id) => new(404, $"Response with id '{id}' not found.", null, "not_found");
