@@ -8,7 +8,7 @@ namespace OrleansAgents.Web.Events;
 /// A server-sent event stream that sends its headers before its first event: a browser's EventSource reports itself
 /// open only once it has them, and the stream of a quiet run (waiting for a person, sleeping on a timer, waiting for
 /// its children, a long tool) may have no event for hours. <c>TypedResults.ServerSentEvents</c> starts the response
-/// with its first item. While no item comes for <paramref name="keepAlive"/> it sends a comment line
+/// with its first item. While no item comes for <c>keepAlive</c> it sends a comment line
 /// (<c>: keep-alive</c>), which every SSE parser ignores, so clients and proxies with a read timeout (the OpenAI .NET
 /// SDK's is 100 s) do not give up on a quiet stream. The items are written with the framework's
 /// <see cref="SseFormatter"/>, flushed one by one.
