@@ -242,8 +242,10 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
 
         // Another body under the key: a 409 would be resent by the SDKs; a 400 in the OpenAI shape is not.
         using var other = await PostAsync("/v1/responses", """{"model":"bench","input":"{\"steps\":3}","background":true}""");
-        await AssertOpenAIErrorAsync(other, HttpStatusCode.BadRequest, null);
-        Assert.Equal("idempotency_key_in_use", (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
+        var error = (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.Equal(("invalid_request_error", "idempotency_key_in_use"), (error.GetProperty("type").GetString(), error.GetProperty("code").GetString()));
+        Assert.False(other.Headers.Contains("x-should-retry")); // refused before any run was accepted
         Assert.Equal("1", (await Client.GetResponseAsync(id)).Value.Metadata["n"]); // the key's response as it was
 
         // Our own API keeps its problem details.

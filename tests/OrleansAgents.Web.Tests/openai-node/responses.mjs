@@ -160,9 +160,13 @@ async function killMidStream() {
   assert.equal(replay.at(-1).type, 'response.completed');
   // The SDK's output_text (every message's text joined) is the committed text: the cut attempt's item has none.
   assert.equal((await client.responses.retrieve(id)).output_text, committed);
+  // The stream helper's final response (response.completed's snapshot) has no output_text without parse params in
+  // openai 6.x: join its messages' text as the SDK's addOutputText does.
   const helper = client.responses.stream({ response_id: id });
   await collect(helper);
-  assert.equal((await helper.finalResponse()).output_text, committed);
+  const outputText = (r) => r.output.filter((i) => i.type === 'message').flatMap((i) => i.content)
+    .filter((c) => c.type === 'output_text').map((c) => c.text).join('');
+  assert.equal(outputText(await helper.finalResponse()), committed);
 }
 
 if (process.argv[2] === 'failures') {
