@@ -42,6 +42,15 @@ public sealed class FrontEndOptions
     /// </summary>
     public TimeSpan IdleJournalCheck { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// While a Server-Sent Events stream (<c>/api/runs/{id}/events/stream</c>, <c>/v1/responses</c>) has no event for
+    /// this long, it sends a comment line (<c>: keep-alive</c>), which SSE parsers ignore: a quiet run (a durable timer,
+    /// child runs, a long tool) would otherwise trip a client's read timeout (the OpenAI .NET SDK's is 100 s) or an
+    /// idle proxy.
+    /// </summary>
+    [SettingRange(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "FrontEnd:SseKeepAlive must be from 00:00:00.100 to 00:10:00.")]
+    public TimeSpan SseKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How often housekeeping runs.</summary>
     public TimeSpan HousekeepingPeriod { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -15,6 +15,9 @@ public sealed class FrontEndFixture : IAsyncLifetime
     public const int RunsPerMinute = 100;
     public static readonly TimeSpan StreamTokenLifetime = TimeSpan.FromSeconds(4);
 
+    /// <summary>Short, so every stream the tests read (every SDK's included) carries keep-alive comments.</summary>
+    public static readonly TimeSpan SseKeepAlive = TimeSpan.FromSeconds(1);
+
     private AgentsCluster? _cluster;
 
     public AgentsCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
@@ -32,6 +35,7 @@ public sealed class FrontEndFixture : IAsyncLifetime
             ["FrontEnd__HousekeepingPeriod"] = "00:00:01",
             ["FrontEnd__StreamStateGrace"] = "00:00:00",
             ["FrontEnd__StreamTokenLifetime"] = StreamTokenLifetime.ToString(),
+            ["FrontEnd__SseKeepAlive"] = SseKeepAlive.ToString(),
         });
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using OrleansAgents.Runs;
 using OrleansAgents.Web.Responses;
 
@@ -72,6 +73,28 @@ public sealed class ResponseProjectorTests
         Assert.Equal(["msg_0_0", "msg_0_1", "msg_0_2"], done.Select(i => (string)i["id"]!));
         var last = p.Events.Where(e => e.Type == "response.output_text.delta").Select(e => (string)e.Json["delta"]!).TakeLast(2);
         Assert.Equal(["Hello, wor", "ld."], last); // the draft, then the rest of the committed text
+    }
+
+    [Fact]
+    public void The_Response_object_keeps_a_cut_attempts_message_incomplete_without_its_text_so_output_text_is_the_committed_text()
+    {
+        // What the SDKs compute as output_text: every message's output_text parts, joined.
+        static string OutputText(JsonNode response) => string.Concat(response["output"]!.AsArray()
+            .Where(i => (string)i!["type"]! == "message").SelectMany(i => i!["content"]!.AsArray()).Select(c => (string)c!["text"]!));
+
+        var p = Fold(0, Journal.Length);
+        var messages = p.Response()["output"]!.AsArray().Where(i => (string)i!["type"]! == "message").ToList();
+        var final = p.Events.Single(e => e.Type == "response.completed").Json["response"]!;
+
+        Assert.Equal(["incomplete", "incomplete", "completed"], messages.Select(i => (string)i!["status"]!));
+        Assert.Equal([0, 0, 1], messages.Select(i => i!["content"]!.AsArray().Count));
+        Assert.Equal("Hello, world.", OutputText(p.Response()));
+        Assert.Equal("Hello, world.", OutputText(final));
+
+        // The stream keeps what each attempt streamed, the same on every replay.
+        var done = p.Events.Where(e => e.Type == "response.output_item.done" && (string)e.Json["item"]!["type"]! == "message");
+        Assert.Equal(["Hel", "Hello, ", "Hello, world."], done.Select(e => (string)e.Json["item"]!["content"]![0]!["text"]!));
+        Assert.Equal(Stream(p), Stream(Fold(0, Journal.Length)));
     }
 
     [Fact]

@@ -203,6 +203,64 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task A_rejection_through_previous_response_id_goes_on_as_a_rejection_does_and_its_response_completes()
+    {
+        var client = Client;
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
+
+        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
+        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: false));
+        var next = (await client.CreateResponseAsync(follow)).Value;
+        var done = await PollAsync(client, next.Id);
+
+        // The tool did not run: its call shows the rejection, and the agent went on to its answer.
+        Assert.Equal(ResponseStatus.Completed, done.Status);
+        Assert.Equal(created.Id, done.PreviousResponseId);
+        var publish = Assert.Single(done.OutputItems.OfType<McpToolCallItem>(), c => c.ToolName == "publish_configuration");
+        Assert.Contains("Rejected", publish.Error?.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("I did not publish the configuration", done.GetOutputText(), StringComparison.Ordinal);
+        using var http = fixture.Client(Key);
+        var events = await EventsAsync(http, RunIdOf(next.Id));
+        Assert.Single(events, e => e.GetProperty("type").GetString() == "input.rejected");
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "input.approved");
+        Assert.DoesNotContain(events, e => e.GetProperty("type").GetString() == "tool.intent" && e.GetProperty("data").GetProperty("tool").GetString() == "publish_configuration");
+        Assert.Equal("run.succeeded", events[^1].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Another_owners_delete_stream_and_previous_response_id_are_not_found_and_leave_the_response_as_it_was()
+    {
+        var mine = (await Client.CreateResponseAsync(new CreateResponseOptions("bench", [ResponseItem.CreateUserMessageItem("""{"steps":20,"stepMs":50}""")]) { BackgroundModeEnabled = true })).Value;
+        using var theirs = fixture.Client("dev-user-2");
+
+        using (var delete = await theirs.DeleteAsync($"/v1/responses/{mine.Id}"))
+        {
+            await AssertOpenAIErrorAsync(delete, HttpStatusCode.NotFound, null);
+        }
+
+        using (var stream = await theirs.GetAsync($"/v1/responses/{mine.Id}?stream=true"))
+        {
+            await AssertOpenAIErrorAsync(stream, HttpStatusCode.NotFound, null);
+        }
+
+        var follow = $$"""{"model":"bench","previous_response_id":"{{mine.Id}}","input":[{"type":"mcp_approval_response","approval_request_id":"mcpr_1","approve":true}]}""";
+        using (var continued = await theirs.PostAsync("/v1/responses", JsonBody(follow)))
+        {
+            await AssertOpenAIErrorAsync(continued, HttpStatusCode.NotFound, "previous_response_id");
+        }
+
+        // Its owner gets past that check (to the missing approval request), and the run went on untouched.
+        using var http = fixture.Client(Key);
+        using (var own = await http.PostAsync("/v1/responses", JsonBody(follow)))
+        {
+            await AssertOpenAIErrorAsync(own, HttpStatusCode.BadRequest, "input[0].approval_request_id");
+        }
+
+        Assert.Equal(ResponseStatus.Completed, (await PollAsync(Client, mine.Id)).Status);
+    }
+
+    [Fact]
     public async Task A_response_created_without_background_waits_for_its_end_and_the_models_are_the_agents()
     {
         using var http = fixture.Client(Key);
@@ -265,6 +323,38 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task A_reused_Idempotency_Key_with_another_body_is_a_400_idempotency_key_in_use_under_v1_while_api_keeps_its_409()
+    {
+        using var http = fixture.Client(Key);
+        var key = $"k-{Guid.NewGuid():N}";
+        async Task<HttpResponseMessage> PostAsync(string path, string body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonBody(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await http.SendAsync(request);
+        }
+
+        using var first = await PostAsync("/v1/responses", """{"model":"bench","input":"{\"steps\":2}","background":true,"metadata":{"n":"1"}}""");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        using var same = await PostAsync("/v1/responses", """{"model":"bench","input":"{\"steps\":2}","background":true,"metadata":{"n":"1"}}""");
+        Assert.Equal(id, (await same.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+
+        // Another body under the key: a 409 would be resent by the SDKs; a 400 in the OpenAI shape is not.
+        using var other = await PostAsync("/v1/responses", """{"model":"bench","input":"{\"steps\":3}","background":true}""");
+        Assert.Equal(HttpStatusCode.BadRequest, other.StatusCode);
+        var error = (await other.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.Equal(("invalid_request_error", "idempotency_key_in_use"), (error.GetProperty("type").GetString(), error.GetProperty("code").GetString()));
+        Assert.False(other.Headers.Contains("x-should-retry")); // refused before any run was accepted
+        Assert.Equal("1", (await Client.GetResponseAsync(id)).Value.Metadata["n"]); // the key's response as it was
+
+        // Our own API keeps its problem details.
+        using var api = await PostAsync("/api/runs", """{"agent":"bench","input":{"steps":3}}""");
+        Assert.Equal(HttpStatusCode.Conflict, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task A_deleted_response_takes_its_run_with_it()
     {
         var client = Client;
@@ -276,6 +366,61 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
         Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(created.Id))).Status);
         using var http = fixture.Client(Key);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/runs/{RunIdOf(created.Id)}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_quiet_stream_carries_keep_alive_comments_that_the_dotnet_SDK_and_SSE_parsers_skip()
+    {
+        var client = Client;
+
+        // One bench step of 3 s, three keep-alive intervals with nothing to stream (as a durable timer, child runs or a long tool).
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions("bench", [ResponseItem.CreateUserMessageItem("""{"steps":1,"stepMs":3000}""")]) { BackgroundModeEnabled = true })).Value;
+        using var http = fixture.Client(Key);
+        var viaSdk = ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(created.Id) { StreamingEnabled = true }));
+        var v1 = RawTextAsync(http, $"/v1/responses/{created.Id}?stream=true");
+        var api = RawTextAsync(http, $"/api/runs/{RunIdOf(created.Id)}/events/stream");
+
+        Assert.Contains(": keep-alive", (await v1).Split('\n'));
+        Assert.Contains(": keep-alive", (await api).Split('\n'));
+        var updates = await viaSdk;
+        Assert.Equal(Enumerable.Range(0, updates.Count), updates.Select(u => u.SequenceNumber));
+        Assert.Equal(ResponseStatus.Completed, Assert.IsType<StreamingResponseCompletedUpdate>(updates[^1]).Response.Status);
+        using var bytes = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await v1));
+        var parsed = System.Net.ServerSentEvents.SseParser.Create(bytes).Enumerate().ToList();
+        Assert.Equal(updates.Select(u => u.SequenceNumber), parsed.Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("sequence_number").GetInt32()));
+    }
+
+    private static async Task<string> RawTextAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    [Fact]
+    public async Task Deleting_an_earlier_response_of_a_continued_run_hides_only_it_and_deleting_the_latest_removes_the_run()
+    {
+        var client = Client;
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
+        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
+        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: true));
+        var next = (await client.CreateResponseAsync(follow)).Value;
+        using var http = fixture.Client(Key);
+        var runId = RunIdOf(created.Id);
+
+        // The first response is not the run's latest: deleting it takes it away, and only it.
+        Assert.True((await client.DeleteResponseAsync(created.Id)).Value.Deleted);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(created.Id))).Status);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.DeleteResponseAsync(created.Id))).Status);
+        var done = await PollAsync(client, next.Id);
+        Assert.Equal(ResponseStatus.Completed, done.Status);
+        Assert.Equal("run.succeeded", (await EventsAsync(http, runId))[^1].GetProperty("type").GetString());
+
+        // The latest takes the run with it.
+        Assert.True((await client.DeleteResponseAsync(next.Id)).Value.Deleted);
+        Assert.Equal(404, (await Assert.ThrowsAsync<ClientResultException>(() => client.GetResponseAsync(next.Id))).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/runs/{runId}")).StatusCode);
     }
 
     [Fact]

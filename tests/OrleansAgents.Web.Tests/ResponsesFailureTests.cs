@@ -29,12 +29,13 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
     private ResponsesClient Client => ResponsesFor(Cluster.FrontEndAddress!, Key);
 
     [Fact]
-    public async Task A_cancel_during_a_streaming_model_call_answers_cancelled_within_a_second_and_nothing_of_that_call_is_recorded()
+    public async Task A_cancel_during_a_streaming_model_call_answers_cancelled_and_cuts_the_call_within_a_second_and_nothing_of_that_call_is_recorded()
     {
         var client = Client;
         var (id, _) = await StreamUntilTextAsync(client);
 
         // The first model call (5 s) is streaming: cancel it.
+        var requested = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         var cancelled = (await client.CancelResponseAsync(id)).Value;
         watch.Stop();
@@ -42,6 +43,18 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
 
         Assert.Equal(ResponseStatus.Cancelled, cancelled.Status);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"cancel took {watch.ElapsedMilliseconds} ms");
+
+        // The call in flight saw its cancellation token fire within a second of the request (the worker's note, same clock).
+        var cut = DateTimeOffset.MaxValue;
+        for (var i = 0; i < 50 && cut == DateTimeOffset.MaxValue; i++)
+        {
+            cut = fixture.CancelledCalls().Where(at => at >= requested).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
+            await Task.Delay(100);
+        }
+
+        Assert.True(cut != DateTimeOffset.MaxValue, "the model call in flight never saw its cancellation");
+        output.WriteLine($"model call cut {(cut - requested).TotalMilliseconds:0} ms after the cancel request");
+        Assert.True(cut - requested < TimeSpan.FromSeconds(1), $"the model call was cut {(cut - requested).TotalMilliseconds:0} ms after the cancel request");
         Assert.Equal(ResponseStatus.Cancelled, (await client.CancelResponseAsync(id)).Value.Status); // twice: the final response
 
         // Longer than the call would have taken: it never completed; the stream ends cancelled, its text incomplete.
@@ -82,8 +95,15 @@ public sealed class ResponsesFailureTests(SlowModelFixture fixture, ITestOutputH
         Assert.StartsWith(texts[cut.Id], texts.Values.ElementAt(1), StringComparison.Ordinal);
         using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Key);
-        Assert.Equal(string.Concat(await CommittedModelTextsAsync(http, RunIdOf(id))), CompletedText(replay));
+        var committed = string.Concat(await CommittedModelTextsAsync(http, RunIdOf(id)));
+        Assert.Equal(committed, CompletedText(replay));
         Assert.Contains(await EventsAsync(http, RunIdOf(id)), e => e.GetProperty("type").GetString() == "run.resumed");
+
+        // What the SDK shows as the response's text is the committed text: the cut attempt's item is there, its text is not.
+        var completed = Assert.IsType<StreamingResponseCompletedUpdate>(replay[^1]).Response;
+        Assert.Contains(completed.OutputItems, i => i is MessageResponseItem { Status: MessageStatus.Incomplete, Content.Count: 0 });
+        Assert.Equal(committed, completed.GetOutputText());
+        Assert.Equal(committed, (await client.GetResponseAsync(id)).Value.GetOutputText());
     }
 
     [Fact]

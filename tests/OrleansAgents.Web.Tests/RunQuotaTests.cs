@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using OpenAI.Responses;
 
 namespace OrleansAgents.Web.Tests;
 
@@ -80,6 +81,27 @@ public sealed class RunQuotaTests(QuotaClusterFixture fixture) : IClassFixture<Q
         Assert.Contains("limit of 8 steps (OrleansAgents:Runs:Quotas:MaxSteps)", run.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(8, run.GetProperty("steps").GetInt32());
         await AssertNothingLostAsync(http, id, run);
+    }
+
+    [Fact]
+    public async Task A_response_whose_run_fails_shows_status_failed_and_its_error_code_and_message_through_the_dotnet_SDK()
+    {
+        var client = OpenAIClients.ResponsesFor(fixture.Cluster.FrontEndAddress!, "dev-user-1");
+        const string input = """{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","booking-policy.md","escalation-contacts.md"]}""";
+
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions("voice-agent-builder", [ResponseItem.CreateUserMessageItem(input)]) { BackgroundModeEnabled = true })).Value;
+        var failed = await OpenAIClients.PollAsync(client, created.Id);
+
+        Assert.Equal(ResponseStatus.Failed, failed.Status);
+        Assert.NotNull(failed.Error);
+        Assert.Equal(ResponseErrorCode.ServerError, failed.Error.Code);
+        Assert.Contains("limit of 8 steps (OrleansAgents:Runs:Quotas:MaxSteps)", failed.Error.Message, StringComparison.Ordinal);
+
+        // Its stream ends response.failed with the same error (an 'error' event would read as a broken stream).
+        var replay = await OpenAIClients.ReadAsync(client.GetResponseStreamingAsync(new GetResponseOptions(created.Id) { StreamingEnabled = true }));
+        var last = Assert.IsType<StreamingResponseFailedUpdate>(replay[^1]);
+        Assert.Equal(ResponseStatus.Failed, last.Response.Status);
+        Assert.Equal(failed.Error.Message, last.Response.Error.Message);
     }
 
     [Fact]

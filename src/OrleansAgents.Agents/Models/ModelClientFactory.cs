@@ -15,7 +15,7 @@ public sealed class ModelClientFactory(IOptions<ModelOptions> options, IEnumerab
         var settings = options.Value;
         if (!settings.IsOnline)
         {
-            return new OfflineChatClient(playbooks, settings.OfflineLatency, time);
+            return new OfflineChatClient(playbooks, settings.OfflineLatency, time, settings.OfflineCancellationLog);
         }
 
         var client = new OpenAIClient(new ApiKeyCredential(settings.ApiKey is { Length: > 0 } key ? key : "none"), new OpenAIClientOptions

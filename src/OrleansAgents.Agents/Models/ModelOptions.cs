@@ -26,6 +26,13 @@ public sealed class ModelOptions : IValidatableObject
     /// <summary>How long one offline model call takes, spread over its streamed text.</summary>
     public TimeSpan OfflineLatency { get; set; } = TimeSpan.FromMilliseconds(600);
 
+    /// <summary>
+    /// A file the offline model appends a line to each time one of its calls is cancelled (the run cancelled, an
+    /// attempt's timeout, the activation let go): the UTC time its cancellation token fired, the process and the call.
+    /// For drills and tests that check an in-flight call is really cut; unset, nothing is written.
+    /// </summary>
+    public string? OfflineCancellationLog { get; set; }
+
     /// <summary>Whether calls go to <see cref="Endpoint"/> rather than the offline model.</summary>
     public bool IsOnline => !string.IsNullOrWhiteSpace(Endpoint);
 

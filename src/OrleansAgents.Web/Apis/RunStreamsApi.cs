@@ -39,7 +39,8 @@ public static class RunStreamsApi
     }
 
     private static async Task<IResult> StreamAsync(
-        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, RunEventFollower follower, StreamLimiter limiter)
+        string id, string? after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, RunEventFollower follower, StreamLimiter limiter,
+        IOptions<FrontEndOptions> options)
     {
         // Last-Event-ID (sent by a reconnecting EventSource) wins over ?after=.
         var lastEventId = context.Request.Headers["Last-Event-ID"].ToString();
@@ -57,7 +58,7 @@ public static class RunStreamsApi
 
         context.Response.RegisterForDispose(slot); // released once, also when the stream never starts
 
-        return new Events.EventStreamResult(Items(context.RequestAborted));
+        return new Events.EventStreamResult(Items(context.RequestAborted), options.Value.SseKeepAlive);
 
         async IAsyncEnumerable<SseItem<string>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
         {

@@ -34,6 +34,24 @@ public static class OpenAIErrors
         },
     };
 
+    /// <summary>
+    /// The request's run was accepted: should it still answer 409 or 5xx, the answer carries <c>x-should-retry: false</c>,
+    /// which the Node and Python SDKs obey (they resend 409 and 5xx otherwise, with no idempotency key: a second run).
+    /// </summary>
+    public static void NoRetryOnceAccepted(HttpContext context) =>
+        context.Response.OnStarting(
+            static state =>
+            {
+                var response = (HttpResponse)state;
+                if (response.StatusCode is StatusCodes.Status409Conflict or >= 500)
+                {
+                    response.Headers["x-should-retry"] = "false";
+                }
+
+                return Task.CompletedTask;
+            },
+            context.Response);
+
     public static IResult Result(int status, string message, string? param = null, string? code = null) =>
         Results.Json(Body(status, message, param, code), statusCode: status);
 

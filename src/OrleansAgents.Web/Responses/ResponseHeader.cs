@@ -12,4 +12,8 @@ namespace OrleansAgents.Web.Responses;
 /// <param name="CreatedAt">When it was created.</param>
 /// <param name="PreviousResponseId">The response whose approval request it answers, if any.</param>
 public sealed record ResponseHeader(
-    string Id, string RunId, long AfterSeq, string Model, bool Background, JsonObject Metadata, DateTimeOffset CreatedAt, string? PreviousResponseId);
+    string Id, string RunId, long AfterSeq, string Model, bool Background, JsonObject Metadata, DateTimeOffset CreatedAt, string? PreviousResponseId)
+{
+    /// <summary>Deleted while its run goes on (<c>DELETE</c> of a response a later one continues): not found any more.</summary>
+    public bool Deleted { get; init; }
+}

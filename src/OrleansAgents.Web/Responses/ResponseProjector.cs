@@ -13,7 +13,9 @@ namespace OrleansAgents.Web.Responses;
 /// </summary>
 /// <remarks>
 /// Model text comes from the journal's drafts (<c>step.delta</c>) and the step's committed text; an attempt
-/// cut off (a retry, a resume) closes its message <c>incomplete</c> and the next streams a new one. Tools the
+/// cut off (a retry, a resume) closes its message <c>incomplete</c> and the next streams a new one. The Response
+/// object (and the <c>response</c> of the final stream event) shows an incomplete message with no content, so the
+/// SDKs' <c>output_text</c> is the committed text; its stream events keep what it streamed. Tools the
 /// agent ran are <c>mcp_call</c> items (the server ran them; clients do not); a question to a person ends the
 /// response <c>completed</c> with an <c>mcp_approval_request</c> item.
 /// </remarks>
@@ -232,7 +234,9 @@ public sealed class ResponseProjector
         {
             ["item_id"] = open.Id, ["output_index"] = open.Index, ["content_index"] = 0, ["part"] = Part(text),
         });
-        _output[open.Index] = Message(open.Id, status, text);
+        // The Response object keeps a cut attempt's item but not its text: the SDKs' output_text joins every
+        // message's text, and the next attempt streams the whole text again. Its stream events keep the text.
+        _output[open.Index] = Message(open.Id, status, status == "incomplete" ? null : text);
         Emit("response.output_item.done", new JsonObject { ["output_index"] = open.Index, ["item"] = Message(open.Id, status, text) });
     }
 

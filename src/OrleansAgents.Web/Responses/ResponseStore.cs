@@ -32,15 +32,32 @@ public sealed class ResponseStore(RunDataSources sources)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Marks a response deleted while its run goes on (a later response continues it): it is not found from then on.
+    /// A response with no row (its run started, or its question answered, through <c>/api</c>) gets one.
+    /// </summary>
+    public async Task HideAsync(string id, string runId, CancellationToken cancellationToken)
+    {
+        await using var command = sources.ForRun(runId).CreateCommand(
+            """
+            INSERT INTO oa_responses (response_id, run_id, background, metadata, created_at, previous_response_id, deleted_at)
+            VALUES ($1, $2, true, '{}', now(), NULL, now())
+            ON CONFLICT (response_id) DO UPDATE SET deleted_at = coalesce(oa_responses.deleted_at, now())
+            """);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(runId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<ResponseRecord?> GetAsync(string id, string runId, CancellationToken cancellationToken)
     {
         await using var command = sources.ForRun(runId).CreateCommand(
-            "SELECT background, metadata, created_at, previous_response_id FROM oa_responses WHERE response_id = $1");
+            "SELECT background, metadata, created_at, previous_response_id, deleted_at FROM oa_responses WHERE response_id = $1");
         command.Parameters.AddWithValue(id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new ResponseRecord(id, runId, reader.GetBoolean(0), reader.GetString(1), new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero),
-                reader.IsDBNull(3) ? null : reader.GetString(3))
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero))
             : null;
     }
 }

@@ -31,7 +31,7 @@ public static partial class ResponsesApi
             .WithSummary("Create a response: start a durable run of the agent 'model' (background, stream, or wait), or continue one with an approval");
         v1.MapGet("/responses/{id}", GetAsync).WithSummary("A response; ?stream=true&starting_after=N streams its events after N");
         v1.MapPost("/responses/{id}/cancel", CancelAsync).WithSummary("Cancel a background response (its run); idempotent");
-        v1.MapDelete("/responses/{id}", DeleteAsync).WithSummary("Delete a response: its run is cancelled if unfinished and removed");
+        v1.MapDelete("/responses/{id}", DeleteAsync).WithSummary("Delete a response: the run's latest takes its run with it (cancelled if unfinished, removed); an earlier one is only hidden");
         v1.MapGet("/models", ModelsAsync).WithSummary("The agents, as models");
         return app;
     }
@@ -66,10 +66,12 @@ public static partial class ResponsesApi
 
         var (runId, afterSeq) = request.PreviousResponseId is { } previous
             ? await ContinueAsync(request, previous, user, grains, calls, responses, journal, cancellationToken)
-            : await StartAsync(request, context, user, grains, calls, responses, cancellationToken);
+            : await StartAsync(request, context, user, grains, calls, responses, journal, cancellationToken);
 
         // Accepted: from here on, the answer is the response as it stands, never an error a client would resend
-        // (the SDKs resend 408, 409, 429 and 5xx with no idempotency key: a second run).
+        // (the SDKs resend 408, 409, 429 and 5xx with no idempotency key: a second run). Should one slip through
+        // anyway, it tells the SDKs not to resend.
+        OpenAIErrors.NoRetryOnceAccepted(context);
         var header = new ResponseHeader(ResponseIds.Response(runId, afterSeq), runId, afterSeq, request.Model, request.Background, request.Metadata,
             DateTimeOffset.UtcNow, request.PreviousResponseId);
         try
@@ -77,7 +79,7 @@ public static partial class ResponsesApi
             header = await HeaderAsync(runId, afterSeq, request.Model, responses, journal, cancellationToken);
             if (request.Stream)
             {
-                return Stream(header, -1, follower, slot!, cancellationToken);
+                return Stream(header, -1, follower, slot!, options.Value.SseKeepAlive, cancellationToken);
             }
 
             if (request.Background)
@@ -99,7 +101,7 @@ public static partial class ResponsesApi
 
     private static async Task<(string RunId, long AfterSeq)> StartAsync(
         CreateResponseRequest request, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls, ResponseStore responses,
-        CancellationToken cancellationToken)
+        JournalStore journal, CancellationToken cancellationToken)
     {
         var agents = await calls.RunAsync(() => grains.GetGrain<IAgentCatalogGrain>(0).ListAsync(), cancellationToken);
         if (!agents.Any(a => a.Name == request.Model))
@@ -123,6 +125,26 @@ public static partial class ResponsesApi
         catch (Exception ex) when (ex is InvalidRunRequestException or RunQuotaExceededException)
         {
             await responses.RemoveUnstartedAsync(id, runId, CancellationToken.None); // refused: no run will have it
+            throw;
+        }
+        catch (RunConflictException)
+        {
+            // The key's run was started with another request; it and its row stay as they are. A 400, not /api's 409,
+            // which the SDKs would resend.
+            throw new OpenAIErrorException(400, "This Idempotency-Key was already used for a different request (model and input); send a new key.",
+                null, "idempotency_key_in_use");
+        }
+        catch (Exception ex) when (NoWorkerFailures.IsUnavailable(ex))
+        {
+            // No worker or no PostgreSQL, maybe after the start landed (the answer lost on its way back): a run that
+            // exists is answered as it stands; otherwise its row goes (only while the run has no event), and the 503
+            // may be resent.
+            if (await journal.ReadEventsAsync(runId, 0, 1, CancellationToken.None) is [_, ..])
+            {
+                return (runId, 0);
+            }
+
+            await responses.RemoveUnstartedAsync(id, runId, CancellationToken.None);
             throw;
         }
 
@@ -219,7 +241,7 @@ public static partial class ResponsesApi
 
     private static async Task<IResult> GetAsync(
         string id, string? stream, string? starting_after, HttpContext context, ClaimsPrincipal user, IGrainFactory grains, ClusterCalls calls,
-        ResponseStore responses, JournalStore journal, RunEventFollower follower, StreamLimiter limiter)
+        ResponseStore responses, JournalStore journal, RunEventFollower follower, StreamLimiter limiter, IOptions<FrontEndOptions> options)
     {
         var cancellationToken = context.RequestAborted;
         var streaming = stream switch
@@ -257,7 +279,7 @@ public static partial class ResponsesApi
         }
 
         context.Response.RegisterForDispose(slot);
-        return Stream(header, startingAfter, follower, slot, cancellationToken);
+        return Stream(header, startingAfter, follower, slot, options.Value.SseKeepAlive, cancellationToken);
     }
 
     private static async Task<IResult> CancelAsync(
@@ -285,13 +307,22 @@ public static partial class ResponsesApi
     {
         var cancellationToken = context.RequestAborted;
         var header = await VisibleHeaderAsync(id, user, grains, calls, responses, journal, cancellationToken);
-        _ = await ProjectAsync(header, journal, cancellationToken) ?? throw NotFound(id);
+        var response = await ProjectAsync(header, journal, cancellationToken) ?? throw NotFound(id);
+        var deleted = new JsonObject { ["id"] = id, ["object"] = "response.deleted", ["deleted"] = true };
 
-        // A response is a stretch of its run: deleting it cancels the run if it goes on, and removes the run whole.
+        // A response whose approval request was answered (anything follows it) is not its run's latest: the run goes
+        // on in a later response, so only this one goes.
+        if (response.EndedWithQuestion && await journal.ReadEventsAsync(header.RunId, response.LastSeq, 1, cancellationToken) is [_, ..])
+        {
+            await responses.HideAsync(id, header.RunId, cancellationToken);
+            return Json(deleted);
+        }
+
+        // The run's latest response: deleting it cancels the run if it goes on, and removes the run whole.
         await calls.RunAsync(() => grains.GetGrain<IAgentRunGrain>(header.RunId).CancelAsync($"deleted through DELETE /v1/responses/{id}"), cancellationToken);
         var removed = await calls.RunAsync(() => grains.GetGrain<IRunRetentionGrain>(header.RunId).ExpireAsync(DateTimeOffset.UtcNow.AddMinutes(1)), cancellationToken);
         return removed
-            ? Json(new JsonObject { ["id"] = id, ["object"] = "response.deleted", ["deleted"] = true })
+            ? Json(deleted)
             : OpenAIErrors.Result(400, $"Response '{id}' could not be deleted yet; try again.", null, "not_deleted");
     }
 
@@ -307,10 +338,11 @@ public static partial class ResponsesApi
         return Json(new JsonObject { ["object"] = "list", ["data"] = data });
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ServerSentEventsResult<string> Stream(
-        ResponseHeader header, long startingAfter, RunEventFollower follower, StreamSlot slot, CancellationToken requestAborted)
+    /// <summary>The response's events after <paramref name="startingAfter"/>, then live to its end; quiet stretches kept alive (<see cref="FrontEndOptions.SseKeepAlive"/>).</summary>
+    private static EventStreamResult Stream(
+        ResponseHeader header, long startingAfter, RunEventFollower follower, StreamSlot slot, TimeSpan keepAlive, CancellationToken requestAborted)
     {
-        return TypedResults.ServerSentEvents(Items(requestAborted));
+        return new EventStreamResult(Items(requestAborted), keepAlive);
 
         async IAsyncEnumerable<SseItem<string>> Items([EnumeratorCancellation] CancellationToken cancellationToken)
         {
@@ -421,7 +453,8 @@ public static partial class ResponsesApi
         }
 
         var run = await VisibleAsync(runId, user, grains, calls, null, id, cancellationToken);
-        return await HeaderAsync(runId, afterSeq, run.Agent, responses, journal, cancellationToken);
+        var header = await HeaderAsync(runId, afterSeq, run.Agent, responses, journal, cancellationToken);
+        return header.Deleted ? throw NotFound(id) : header;
     }
 
     private static async Task<RunSnapshot> VisibleAsync(
@@ -452,7 +485,10 @@ public static partial class ResponsesApi
         };
 
         // Without a row (a run started through /api/runs, or answered there), a response is a background one.
-        return new ResponseHeader(id, runId, afterSeq, model, record?.Background ?? true, metadata, createdAt, record?.PreviousResponseId);
+        return new ResponseHeader(id, runId, afterSeq, model, record?.Background ?? true, metadata, createdAt, record?.PreviousResponseId)
+        {
+            Deleted = record?.DeletedAt is not null,
+        };
     }
 
     private static OpenAIErrorException NotFound(string id) => new(404, $"Response with id '{id}' not found.", null, "not_found");

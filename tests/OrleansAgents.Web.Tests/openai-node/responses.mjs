@@ -154,9 +154,19 @@ async function killMidStream() {
   assert.deepEqual(replay.map((e) => e.sequence_number), replay.map((_, i) => i));
   const done = replay.filter((e) => e.type === 'response.output_item.done' && e.item.type === 'message');
   assert.equal(done[0].item.status, 'incomplete');
+  const committed = (await committedModelTexts(runIdOf(id))).join('');
   const completedText = done.filter((e) => e.item.status === 'completed').map((e) => e.item.content[0].text).join('');
-  assert.equal(completedText, (await committedModelTexts(runIdOf(id))).join(''));
+  assert.equal(completedText, committed);
   assert.equal(replay.at(-1).type, 'response.completed');
+  // The SDK's output_text (every message's text joined) is the committed text: the cut attempt's item has none.
+  assert.equal((await client.responses.retrieve(id)).output_text, committed);
+  // The stream helper's final response (response.completed's snapshot) has no output_text without parse params in
+  // openai 6.x: join its messages' text as the SDK's addOutputText does.
+  const helper = client.responses.stream({ response_id: id });
+  await collect(helper);
+  const outputText = (r) => r.output.filter((i) => i.type === 'message').flatMap((i) => i.content)
+    .filter((c) => c.type === 'output_text').map((c) => c.text).join('');
+  assert.equal(outputText(await helper.finalResponse()), committed);
 }
 
 if (process.argv[2] === 'failures') {

@@ -7,11 +7,14 @@ namespace OrleansAgents.Models.Offline;
 /// <summary>
 /// The built-in model: plans, calls tools with sensible arguments, reacts to their results and writes a
 /// final answer, following the playbook of the agent it serves. Streams its text in pieces over
-/// <c>latency</c>, reports token usage, and is deterministic for a given conversation. No network.
+/// <c>latency</c>, reports token usage, and is deterministic for a given conversation. No network. With a
+/// <c>cancellationLog</c> (<see cref="ModelOptions.OfflineCancellationLog"/>) it notes when a call's token fired.
 /// </summary>
-public sealed class OfflineChatClient(IEnumerable<IOfflinePlaybook> playbooks, TimeSpan latency, TimeProvider time) : IChatClient
+public sealed class OfflineChatClient(IEnumerable<IOfflinePlaybook> playbooks, TimeSpan latency, TimeProvider time, string? cancellationLog = null) : IChatClient
 {
     public const string ModelId = "orleans-agents-offline-1";
+
+    private static readonly Lock LogLock = new();
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -35,6 +38,9 @@ public sealed class OfflineChatClient(IEnumerable<IOfflinePlaybook> playbooks, T
             ?? OfflineTurn.Answer($"(offline model) You asked: \"{conversation.Request}\". I have no tools for this, so here is a direct answer: I would need a configured model endpoint to do more.");
 
         var responseId = $"offline-{history.Count}";
+        using var observed = cancellationLog is null
+            ? default
+            : cancellationToken.Register(() => NoteCancellation(cancellationLog, time.GetUtcNow(), $"{responseId} {conversation.Request}"));
         var chunks = Chunk(turn.Text);
         var pause = chunks.Count == 0 ? latency : latency / (chunks.Count + 1);
         foreach (var chunk in chunks)
@@ -69,6 +75,23 @@ public sealed class OfflineChatClient(IEnumerable<IOfflinePlaybook> playbooks, T
     public void Dispose()
     {
     }
+
+    /// <summary>Appends "time pid call" off the canceller's thread (the time is when the token fired).</summary>
+    private static void NoteCancellation(string path, DateTimeOffset at, string call) =>
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            try
+            {
+                lock (LogLock)
+                {
+                    File.AppendAllText(path, FormattableString.Invariant($"{at:O} {Environment.ProcessId} {call.ReplaceLineEndings(" ")}\n"));
+                }
+            }
+            catch (IOException)
+            {
+                // a note for drills and tests, never the call's concern
+            }
+        });
 
     /// <summary>About four characters per token, like common tokenizers on English text.</summary>
     private static int Tokens(string? text) => string.IsNullOrEmpty(text) ? 0 : Math.Max(1, text.Length / 4);
