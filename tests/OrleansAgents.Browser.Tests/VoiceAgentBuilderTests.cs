@@ -16,29 +16,17 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture) : IAsyncDispo
     [Fact]
     public async Task ApprovingAPendingToolFromThePage_LetsTheRunContinueToItsResult()
     {
-        var page = await fixture.NewPageAsync();
-        await page.SignInAsync(User1);
-        await page.ByTestId("agent").FillAsync("voice-agent-builder");
-        await page.ByTestId("request").FillAsync("Build a voice agent that books dentist appointments.");
-        await Assertions.Expect(page.ByTestId("sample-document")).ToHaveCountAsync(3); // offered, all ticked
-        // Remember whether streamed model text was ever on screen (it is replaced when the step commits).
-        await page.EvaluateAsync("""
-            () => new MutationObserver(() => {
-              if ([...document.querySelectorAll('[data-testid=live-text]')].some(e => !e.hidden && e.textContent.length > 0)) window.sawLiveText = true;
-            }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
-            """);
-        await page.ByTestId("start-run").ClickAsync();
-        // On a loaded CI machine the start can take long (CI once waited past 60 s here): wait longer, and if the page
-        // shows an error instead of the run, fail with its text.
-        var started = page.WaitForURLAsync(new Regex("/runs/run-"), new() { Timeout = 150_000 });
-        var refused = page.ByTestId("error").WaitForAsync(new() { Timeout = 150_000 });
-        if (await Task.WhenAny(started, refused) == refused && !started.IsCompleted)
+        // CI twice saw the page's start get no answer at all (no navigation, no error shown, 150 s): not reproduced
+        // here. The start is not what this test checks, so a start that gets no answer in 75 s is reported in the
+        // test's output and tried once more from a fresh page; a start that is answered with an error fails at once.
+        var page = await StartFromThePageAsync();
+        if (page is null)
         {
-            Assert.Fail($"The start was refused: {await page.ByTestId("error").TextContentAsync()}");
+            TestContext.Current.SendDiagnosticMessage("The page's POST /api/runs got no answer in 75 s; starting once more from a fresh page.");
+            page = await StartFromThePageAsync() ?? throw new TimeoutException("The page's POST /api/runs got no answer in 75 s, twice.");
         }
 
-        _ = refused.ContinueWith(t => t.Exception, TaskScheduler.Default); // it times out or ends with the page: observed
-        await started;
+        await page.WaitForURLAsync(new Regex("/runs/run-"), new() { Timeout = 60_000 });
         var runId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
 
         await page.ByTestId("pending-approval").WaitForAsync(new() { Timeout = 90_000 });
@@ -68,5 +56,36 @@ public sealed class VoiceAgentBuilderTests(BrowserFixture fixture) : IAsyncDispo
         Assert.Equal(
             total.GetProperty("usage").GetProperty("totalTokens").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
             await row.Locator("td").Nth(5).TextContentAsync());
+    }
+
+    /// <summary>Fills the start form for voice-agent-builder and starts; the page once its POST was answered, null when no answer came in 75 s.</summary>
+    private async Task<IPage?> StartFromThePageAsync()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.SignInAsync(User1);
+        await page.ByTestId("agent").FillAsync("voice-agent-builder");
+        await page.ByTestId("request").FillAsync("Build a voice agent that books dentist appointments.");
+        await Assertions.Expect(page.ByTestId("sample-document")).ToHaveCountAsync(3); // offered, all ticked
+        // Remember whether streamed model text was ever on screen (it is replaced when the step commits).
+        await page.EvaluateAsync("""
+            () => new MutationObserver(() => {
+              if ([...document.querySelectorAll('[data-testid=live-text]')].some(e => !e.hidden && e.textContent.length > 0)) window.sawLiveText = true;
+            }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true })
+            """);
+        IResponse answer;
+        try
+        {
+            answer = await page.RunAndWaitForResponseAsync(
+                () => page.ByTestId("start-run").ClickAsync(),
+                r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/api/runs",
+                new() { Timeout = 75_000 });
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+
+        Assert.True(answer.Ok, $"The start was refused: {answer.Status} {await answer.TextAsync()}");
+        return page;
     }
 }
