@@ -62,8 +62,9 @@ public sealed class FrontEndOptions
     public TimeSpan StreamTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Where the Data Protection keys that sign stream tokens are kept. Unset: ASP.NET Core's default for the user
-    /// (fine for front ends on one machine); front ends on several machines share a directory here.
+    /// Where the Data Protection keys that sign stream tokens are kept. Unset (the default): in the cluster's
+    /// PostgreSQL (<c>oa_data_protection_keys</c>), shared by every front end, so a token one front end issued opens
+    /// the stream on another. Set: a directory, which front ends on several machines must then share.
     /// </summary>
     public string? DataProtectionKeysPath { get; set; }
 

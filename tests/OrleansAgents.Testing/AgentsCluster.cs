@@ -160,10 +160,41 @@ public sealed class AgentsCluster : IAsyncDisposable
         FrontEnd.Start();
     }
 
-    /// <summary>Waits until the front end answers /health/ready.</summary>
-    public async Task WaitForFrontEndAsync(TimeSpan timeout)
+    /// <summary>
+    /// Starts one more front-end silo in this cluster, as on another machine: its own HOME, so nothing it keeps on
+    /// disk (Data Protection's default key directory, for one) is shared with the first. Dispose it when done; the
+    /// caller removes <paramref name="home"/>.
+    /// </summary>
+    public async Task<(SiloProcess FrontEnd, Uri Address)> StartAnotherFrontEndAsync(string name, string home)
     {
-        using var http = new HttpClient { BaseAddress = FrontEndAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var port = FreePort();
+        var environment = new Dictionary<string, string>(_environment)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["HOME"] = home,
+        };
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var frontEnd = new SiloProcess(name, FreePort(), FreePort(), environment, LogDirectory, SiloProcess.WebAssemblyPath());
+        try
+        {
+            frontEnd.Start();
+            await WaitForReadyAsync(address, TimeSpan.FromSeconds(60));
+            return (frontEnd, address);
+        }
+        catch
+        {
+            await frontEnd.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the front end answers /health/ready.</summary>
+    public Task WaitForFrontEndAsync(TimeSpan timeout) => WaitForReadyAsync(FrontEndAddress!, timeout);
+
+    private async Task WaitForReadyAsync(Uri frontEnd, TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = frontEnd, Timeout = TimeSpan.FromSeconds(5) };
         using var cts = new CancellationTokenSource(timeout);
         while (true)
         {

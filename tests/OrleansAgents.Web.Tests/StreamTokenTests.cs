@@ -43,9 +43,11 @@ public sealed class StreamTokenTests(FrontEndFixture fixture)
         Assert.True(closed);
         EventClients.AssertCompleteSequence(socketEvents);
 
-        // Another run of the same owner: not found. Anything else: not authenticated.
+        // Another run of the same owner: not found, over SSE and WebSocket. Anything else: not authenticated.
         using var other = await anonymous.GetAsync($"/api/runs/{b}/events/stream?access_token={token}");
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+        var otherSocket = await Record.ExceptionAsync(() => EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{b}/ws?access_token={token}"));
+        Assert.Contains("404", otherSocket?.Message ?? "", StringComparison.Ordinal);
         using var start = await anonymous.PostAsync($"/api/runs?access_token={token}", new StringContent("""{"agent":"bench","input":{"steps":1}}""", Encoding.UTF8, "application/json"));
         using var cancel = await anonymous.PostAsync($"/api/runs/{a}/cancel?access_token={token}", null);
         using var read = await anonymous.GetAsync($"/api/runs/{a}?access_token={token}");
@@ -84,5 +86,39 @@ public sealed class StreamTokenTests(FrontEndFixture fixture)
         Assert.Equal("application/problem+json", sse.Content.Headers.ContentType?.MediaType);
         Assert.Contains("API keys are not accepted in URLs", await sse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Contains("401", socket?.Message ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stream_token_issued_by_one_front_end_opens_the_stream_on_another_front_end_of_the_cluster()
+    {
+        // A second front end as on another machine (its own HOME), as a load balancer in front of two replicas gives.
+        var home = Directory.CreateTempSubdirectory("oa-frontend-home-").FullName;
+        try
+        {
+            var (second, secondAddress) = await fixture.Cluster.StartAnotherFrontEndAsync($"frontend-b-{Guid.NewGuid():N}"[..19], home);
+            await using (second)
+            {
+                using var first = fixture.Client("dev-user-1");
+                using var other = new HttpClient { BaseAddress = secondAddress, Timeout = TimeSpan.FromSeconds(60) };
+                other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dev-user-1");
+                var a = await StartAsync(first);
+                var b = await StartAsync(other);
+
+                // Issued by the first, read from the second over SSE; issued by the second, read from the first over WebSocket.
+                var fromFirst = Uri.EscapeDataString(await TokenAsync(first, a));
+                var fromSecond = Uri.EscapeDataString(await TokenAsync(other, b));
+                using var anonymous = new HttpClient { BaseAddress = secondAddress, Timeout = TimeSpan.FromSeconds(60) };
+                var events = await EventClients.ReadSseAsync(anonymous, $"/api/runs/{a}/events/stream?access_token={fromFirst}");
+                var (socketEvents, closed) = await EventClients.ReadWebSocketAsync(fixture.BaseAddress, $"/api/runs/{b}/ws?access_token={fromSecond}");
+
+                EventClients.AssertCompleteSequence(events);
+                Assert.True(closed);
+                EventClients.AssertCompleteSequence(socketEvents);
+            }
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
     }
 }

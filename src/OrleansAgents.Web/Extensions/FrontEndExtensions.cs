@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using System.Threading.RateLimiting;
@@ -83,10 +84,17 @@ public static class FrontEndExtensions
         services.AddSingleton<ResponseStore>();
         services.AddSingleton<StreamTokens>();
         services.TryAddSingleton(TimeProvider.System);
+        // The keys that sign stream tokens: in the cluster's PostgreSQL, shared by every front end, unless a directory is named.
         var protection = services.AddDataProtection().SetApplicationName("OrleansAgents");
         if (builder.Configuration[$"{FrontEndOptions.SectionName}:{nameof(FrontEndOptions.DataProtectionKeysPath)}"] is { Length: > 0 } keys)
         {
             protection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
+        else
+        {
+            services.AddSingleton<PostgresKeyRing>();
+            services.AddOptions<KeyManagementOptions>()
+                .Configure<PostgresKeyRing>((o, ring) => o.XmlRepository = ring);
         }
 
         services.AddHostedService<HousekeepingService>();
