@@ -76,10 +76,11 @@ public sealed class RunOptions
     /// How often a step's streamed model text is committed as a draft (<c>step.delta</c>): the pieces that arrive
     /// within this interval go in one event, through the group commit. Drafts make the text resumable (a client
     /// that reconnects, or reads the run later, sees exactly the text that was streamed); a shorter interval shows
-    /// text sooner and writes more events.
+    /// text sooner and writes more events. 50 ms: text arrives about twenty times a second, as the model streams it;
+    /// on the offline model that is 69 % more events than 250 ms gave and 2 % more bytes, at no measurable cost per step (A1).
     /// </summary>
     [SettingRange(typeof(TimeSpan), "00:00:00.0000001", "00:00:10", ErrorMessage = "OrleansAgents:Runs:DraftInterval must be more than 0 and at most 10 seconds.")]
-    public TimeSpan DraftInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan DraftInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Limits per step, run and owner (<c>OrleansAgents:Runs:Quotas</c>).</summary>
     [ValidateObjectMembers]
