@@ -13,12 +13,14 @@ public sealed class RunPageTests(BrowserFixture fixture) : IAsyncDisposable
     [Fact]
     public async Task StartingARunFromThePage_ShowsEveryStepExactlyOnce_UntilItSucceeds()
     {
-        var page = await fixture.NewPageAsync();
-        await page.SignInAsync(User1);
-
-        await page.ByTestId("agent").FillAsync("bench");
-        await page.ByTestId("input-json").FillAsync("""{ "steps": 6, "stepMs": 250 }""");
-        await page.ByTestId("start-run").ClickAsync();
+        var page = await PageSteps.StartFromTheFormAsync(async () =>
+        {
+            var page = await fixture.NewPageAsync();
+            await page.SignInAsync(User1);
+            await page.ByTestId("agent").FillAsync("bench");
+            await page.ByTestId("input-json").FillAsync("""{ "steps": 6, "stepMs": 250 }""");
+            return page;
+        });
         await page.WaitForURLAsync(new Regex("/runs/run-"));
         await page.ByTestId("final-result").WaitForAsync(new() { Timeout = 60_000 });
         await page.WaitForConnectionAsync("ended");
