@@ -50,6 +50,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         _cluster = await AgentsCluster.StartOnOwnServerAsync(workers: 2, frontEnd: true, settings: new Dictionary<string, string>
         {
             ["FrontEnd__MaxStreamsPerOwner"] = "1000",
+            // Each request's start and end in the front end's log (artifacts/test-logs): when a page's request stalls,
+            // this says whether it reached the front end late or waited inside it (see PageSteps.StartFromTheFormAsync).
+            ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
         });
 
         Assertions.SetDefaultExpectTimeout(30_000);
