@@ -178,7 +178,7 @@ public sealed class ChildRunTests(PostgresFixture postgres, ITestOutputHelper ou
         while (true)
         {
             var started = await RunJournal.CountAsync(Cluster,
-                "SELECT count(*) FROM oa_run_events WHERE run_id = ANY($1) AND type = 'step.completed'", new object[] { children.ToArray() });
+                "SELECT count(DISTINCT run_id) FROM oa_run_events WHERE run_id = ANY($1) AND type = 'step.completed'", new object[] { children.ToArray() });
             var recorded = await RunJournal.CountAsync(Cluster,
                 "SELECT count(*) FROM oa_run_events WHERE run_id = $1 AND type = 'child.started'", parent);
             if (recorded == count && started >= count)
@@ -186,7 +186,7 @@ public sealed class ChildRunTests(PostgresFixture postgres, ITestOutputHelper ou
                 return children;
             }
 
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"the children of {parent} did not start: {recorded} recorded, {started} steps done");
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"the children of {parent} did not start: {recorded} recorded, {started} with a step done");
             await Task.Delay(100);
         }
     }

@@ -225,7 +225,8 @@ public sealed class AgentsCluster : IAsyncDisposable
     {
         await using var command = DataSource.CreateCommand("SELECT silo FROM oa_runs WHERE run_id = $1");
         command.Parameters.AddWithValue(runId);
-        var address = (string)(await command.ExecuteScalarAsync())!;
+        var address = await command.ExecuteScalarAsync() as string
+            ?? throw new InvalidOperationException($"Run {runId} has no holder now: it has not started, or it has ended.");
         return Silos.Single(s => address.Contains($":{s.SiloPort}@", StringComparison.Ordinal));
     }
 
