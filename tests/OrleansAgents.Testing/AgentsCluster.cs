@@ -149,15 +149,25 @@ public sealed class AgentsCluster : IAsyncDisposable
 
     private void StartFrontEnd()
     {
+        (FrontEnd, FrontEndAddress) = NewFrontEnd("frontend", home: null);
+        FrontEnd.Start();
+    }
+
+    /// <summary>A front-end silo process of this cluster on a free port (not started), with its own HOME if given.</summary>
+    private (SiloProcess FrontEnd, Uri Address) NewFrontEnd(string name, string? home)
+    {
         var port = FreePort();
         var environment = new Dictionary<string, string>(_environment)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
         };
-        FrontEndAddress = new Uri($"http://127.0.0.1:{port}");
-        FrontEnd = new SiloProcess("frontend", FreePort(), FreePort(), environment, LogDirectory, SiloProcess.WebAssemblyPath());
-        FrontEnd.Start();
+        if (home is not null)
+        {
+            environment["HOME"] = home;
+        }
+
+        return (new SiloProcess(name, FreePort(), FreePort(), environment, LogDirectory, SiloProcess.WebAssemblyPath()), new Uri($"http://127.0.0.1:{port}"));
     }
 
     /// <summary>
@@ -167,15 +177,7 @@ public sealed class AgentsCluster : IAsyncDisposable
     /// </summary>
     public async Task<(SiloProcess FrontEnd, Uri Address)> StartAnotherFrontEndAsync(string name, string home)
     {
-        var port = FreePort();
-        var environment = new Dictionary<string, string>(_environment)
-        {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["HOME"] = home,
-        };
-        var address = new Uri($"http://127.0.0.1:{port}");
-        var frontEnd = new SiloProcess(name, FreePort(), FreePort(), environment, LogDirectory, SiloProcess.WebAssemblyPath());
+        var (frontEnd, address) = NewFrontEnd(name, home);
         try
         {
             frontEnd.Start();

@@ -202,16 +202,21 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
         Assert.Fail("The condition did not hold within 60 s.");
     }
 
+    /// <summary>Starts a background voice-agent-builder response, polls it to its question, answers it through previous_response_id.</summary>
+    private static async Task<(ResponseResult Created, ResponseResult Next)> AnswerTheFirstQuestionAsync(ResponsesClient client, bool approved)
+    {
+        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
+        var request = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
+        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
+        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved));
+        return (created, (await client.CreateResponseAsync(follow)).Value);
+    }
+
     [Fact]
     public async Task A_rejection_through_previous_response_id_goes_on_as_a_rejection_does_and_its_response_completes()
     {
         var client = Client;
-        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
-        var request = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
-
-        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
-        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: false));
-        var next = (await client.CreateResponseAsync(follow)).Value;
+        var (created, next) = await AnswerTheFirstQuestionAsync(client, approved: false);
         var done = await PollAsync(client, next.Id);
 
         // The tool did not run: its call shows the rejection, and the agent went on to its answer.
@@ -401,11 +406,7 @@ public sealed class ResponsesApiTests(FrontEndFixture fixture)
     public async Task Deleting_an_earlier_response_of_a_continued_run_hides_only_it_and_deleting_the_latest_removes_the_run()
     {
         var client = Client;
-        var created = (await client.CreateResponseAsync(new CreateResponseOptions(Agent, [ResponseItem.CreateUserMessageItem(ClinicRequest)]) { BackgroundModeEnabled = true })).Value;
-        var request = Assert.IsType<McpToolCallApprovalRequestItem>((await PollAsync(client, created.Id)).OutputItems[^1]);
-        var follow = new CreateResponseOptions { Model = Agent, PreviousResponseId = created.Id, BackgroundModeEnabled = true };
-        follow.InputItems.Add(ResponseItem.CreateMcpApprovalResponseItem(request.Id, approved: true));
-        var next = (await client.CreateResponseAsync(follow)).Value;
+        var (created, next) = await AnswerTheFirstQuestionAsync(client, approved: true);
         using var http = fixture.Client(Key);
         var runId = RunIdOf(created.Id);
 
