@@ -81,9 +81,11 @@ public sealed class TimelinePictureTests(BrowserFixture fixture) : IAsyncDisposa
     [Fact]
     public async Task A_bench_runs_picture_grows_live_with_one_bar_per_step_placed_at_each_steps_start()
     {
-        var runId = await fixture.StartRunAsync(User1, "bench", """{"steps":12,"stepMs":400}""");
+        // Signed in before the run starts, and steps long enough that the page is live before the run ends: in CI the
+        // page once took 5 s to open a 12 x 400 ms run, which then ended 0.4 s after the stream opened ("connected" missed).
         var page = await fixture.NewPageAsync();
         await page.SignInAsync(User1);
+        var runId = await fixture.StartRunAsync(User1, "bench", """{"steps":12,"stepMs":800}""");
         await page.OpenRunAsync(runId);
         await page.WaitForConnectionAsync("connected");
         // While the run goes on, its step in progress is an open bar.
