@@ -14,9 +14,9 @@ namespace OrleansAgents.Hosting;
 public static class TelemetryHostingExtensions
 {
     /// <summary>
-    /// Traces (runs and steps, Orleans, Npgsql), metrics (OrleansAgents, Orleans, Npgsql, .NET runtime) and
-    /// logs. OTLP export is on when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; hosts add their own exporters
-    /// (Prometheus) through the callbacks.
+    /// Metrics (OrleansAgents, Orleans, Npgsql, .NET runtime), and when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set,
+    /// their OTLP export, traces (runs and steps, Orleans, Npgsql, and what <paramref name="tracing"/> adds) and
+    /// logs. Hosts add their own metric exporters (Prometheus) through <paramref name="metrics"/>.
     /// </summary>
     public static IHostApplicationBuilder AddOrleansAgentsTelemetry(
         this IHostApplicationBuilder builder, Action<MeterProviderBuilder>? metrics = null, Action<TracerProviderBuilder>? tracing = null)
@@ -31,17 +31,8 @@ public static class TelemetryHostingExtensions
             });
         }
 
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName))
-            .WithTracing(t =>
-            {
-                t.AddSource(AgentsTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application").AddNpgsql();
-                tracing?.Invoke(t);
-                if (otlp)
-                {
-                    t.AddOtlpExporter();
-                }
-            })
             .WithMetrics(m =>
             {
                 m.AddMeter(AgentsTelemetry.Name, "Microsoft.Orleans", "Npgsql").AddRuntimeInstrumentation();
@@ -51,6 +42,19 @@ public static class TelemetryHostingExtensions
                     m.AddOtlpExporter();
                 }
             });
+
+        // Spans are recorded only when they are exported: with no exporter, a tracer provider would still build a
+        // span, with its tags, for every database command, HTTP request and step, and nobody would read them.
+        if (otlp)
+        {
+            telemetry.WithTracing(t =>
+            {
+                t.AddSource(AgentsTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application").AddNpgsql();
+                tracing?.Invoke(t);
+                t.AddOtlpExporter();
+            });
+        }
+
         return builder;
     }
 }

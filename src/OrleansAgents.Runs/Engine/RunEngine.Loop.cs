@@ -151,8 +151,11 @@ internal sealed partial class RunEngine
             await _journal.AuditExecutionAsync(RunId, plan.Index, _host.Silo);
         }
 
-        // One span per step, in the run's trace (shared by every activation of the run).
-        using var span = AgentsTelemetry.Source.StartActivity($"step {plan.Name}", ActivityKind.Internal, AgentsTelemetry.RunContext(RunId));
+        // One span per step, in the run's trace (shared by every activation of the run); nothing to build when no
+        // one records spans.
+        using var span = AgentsTelemetry.Source.HasListeners()
+            ? AgentsTelemetry.Source.StartActivity($"step {plan.Name}", ActivityKind.Internal, AgentsTelemetry.RunContext(RunId))
+            : null;
         span?.SetTag("run.id", RunId);
         span?.SetTag("run.agent", agent.Name);
         span?.SetTag("step.index", plan.Index);
