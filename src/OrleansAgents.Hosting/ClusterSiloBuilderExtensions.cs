@@ -20,6 +20,8 @@ namespace OrleansAgents.Hosting;
 /// </summary>
 public static class ClusterSiloBuilderExtensions
 {
+    private const string StreamQueuesKey = "OrleansAgents:Runs:StreamQueues";
+
     /// <summary>
     /// Makes this silo a member of the OrleansAgents cluster on PostgreSQL (connection string
     /// <c>ConnectionStrings:Postgres</c>).
@@ -72,10 +74,23 @@ public static class ClusterSiloBuilderExtensions
             o.Invariant = OrleansAgentsNames.NpgsqlInvariant;
             o.ConnectionString = connectionString;
         });
-        // Live delivery only (the journal is the record). The pulling agents poll every 100 ms by default,
-        // which would be most of the commit-to-client latency; 25 ms trades a little idle CPU for it.
-        silo.AddMemoryStreams(OrleansAgentsNames.StreamProvider, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o =>
-            o.GetQueueMsgsTimerPeriod = configuration.GetValue<TimeSpan?>("OrleansAgents:Runs:StreamPollPeriod") ?? TimeSpan.FromMilliseconds(25))));
+        // Live delivery to typed-client watchers only (the journal is the record; front ends are sent events
+        // directly). The pulling agents poll every 100 ms by default, which would be most of the commit-to-client
+        // latency; 25 ms trades idle CPU for it. Each queue is polled by its agent all the time, watched or not, and
+        // Orleans' default of 8 queues was 320 grain calls a second on an idle three-silo cluster: 2 queues by
+        // default (every silo of a cluster must use the same count).
+        var streamQueues = configuration.GetValue<int?>(StreamQueuesKey) ?? 2;
+        if (streamQueues is < 1 or > 256)
+        {
+            throw new OptionsValidationException(StreamQueuesKey, typeof(int), [$"{StreamQueuesKey} must be from 1 to 256 (was {streamQueues})."]);
+        }
+
+        silo.AddMemoryStreams(OrleansAgentsNames.StreamProvider, streams =>
+        {
+            streams.ConfigurePartitioning(streamQueues);
+            streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+                o.GetQueueMsgsTimerPeriod = configuration.GetValue<TimeSpan?>("OrleansAgents:Runs:StreamPollPeriod") ?? TimeSpan.FromMilliseconds(25)));
+        });
 
         // Fast failure detection for a small cluster (a killed silo is declared dead in about 1-2 s);
         // every value can be overridden under Cluster:Membership.
