@@ -16,6 +16,7 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
     private static readonly TimeSpan Silence = TimeSpan.FromSeconds(2);
 
     private readonly string _watcherId = $"client-{Guid.NewGuid():N}";
+    private long _watches;
     private readonly Lazy<RunDataSources> _db = new(() => new RunDataSources(
         NpgsqlDataSource.Create(options.Value.ConnectionString!), [.. options.Value.JournalShards.Select(NpgsqlDataSource.Create)]));
 
@@ -102,7 +103,8 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
     public async IAsyncEnumerable<RunEvent> WatchAsync(string runId, long afterSeq = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Subscribe before reading the record, so nothing committed in between is missed.
-        await using var live = await StreamedEvents.SubscribeAsync(cluster, runId, _watcherId);
+        // Each watch holds its own lease on the run, so ending one (which gives the lease back) leaves the others live.
+        await using var live = await StreamedEvents.SubscribeAsync(cluster, runId, $"{_watcherId}-{Interlocked.Increment(ref _watches)}");
         var record = new GrainRecord(Run(runId));
         await foreach (var e in ResumeRule.FollowAsync(record, live, afterSeq, new FollowSettings(Page, Silence), cancellationToken))
         {

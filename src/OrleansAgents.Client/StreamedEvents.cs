@@ -5,8 +5,9 @@ using OrleansAgents.Runs;
 namespace OrleansAgents.Client;
 
 /// <summary>
-/// A run's live events for one watcher of the typed client, from the run's Orleans stream. Live delivery is best
-/// effort; the record fills in whatever it loses.
+/// A run's live events for one watch of the typed client, from the run's Orleans stream, under a lease of its own
+/// on the run that it renews while it follows and gives back when it ends. Live delivery is best effort; the record
+/// fills in whatever it loses.
 /// </summary>
 internal sealed class StreamedEvents(IAgentRunGrain run, string watcherId) : LiveEventBuffer(Capacity), IAsyncDisposable
 {
@@ -31,6 +32,7 @@ internal sealed class StreamedEvents(IAgentRunGrain run, string watcherId) : Liv
 
     public override void Renew() => _ = WatchAsync();
 
+    /// <summary>Leaves the stream and gives the lease back: a run nobody watches publishes nothing.</summary>
     public async ValueTask DisposeAsync()
     {
         Complete();
@@ -38,6 +40,8 @@ internal sealed class StreamedEvents(IAgentRunGrain run, string watcherId) : Liv
         {
             await BestEffortAsync(() => _handle.UnsubscribeAsync());
         }
+
+        await BestEffortAsync(() => run.UnwatchAsync(watcherId));
     }
 
     private Task WatchAsync() => BestEffortAsync(() => run.WatchAsync(watcherId, Lease));

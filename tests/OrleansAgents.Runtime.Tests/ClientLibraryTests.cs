@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Streams;
 using OrleansAgents.Client;
 using OrleansAgents.Runs;
 
@@ -69,6 +70,46 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
         Assert.Equal(RunEventTypes.RunSucceeded, all[^1].Type);
         Assert.Equal(10, all.Count(e => e.Type == RunEventTypes.StepCompleted));
         Assert.Equal(RunStatus.Succeeded, (await Runs.GetAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task A_watch_that_ends_before_its_run_does_gives_its_lease_back_so_the_run_stops_publishing_live()
+    {
+        var id = $"client-{Guid.NewGuid():N}";
+        await Runs.StartAsync(id, "bench", RunJournal.BenchInput(60, 100));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var seen = 0;
+        await foreach (var e in Runs.WatchAsync(id, 0, timeout.Token))
+        {
+            if (++seen == 3)
+            {
+                break; // the service is done with this run, which goes on
+            }
+        }
+
+        // Listen on the run's stream as no watch does: the run publishes there only while some watch holds a lease.
+        var batches = 0;
+        var stream = _host!.Services.GetRequiredService<IClusterClient>().GetStreamProvider(OrleansAgentsNames.StreamProvider)
+            .GetStream<RunEventBatch>(StreamId.Create(OrleansAgentsNames.RunEventsNamespace, id));
+        var handle = await stream.SubscribeAsync((_, _) =>
+        {
+            Interlocked.Increment(ref batches);
+            return Task.CompletedTask;
+        });
+        long before, after;
+        try
+        {
+            before = (await Runs.GetAsync(id)).LastSeq;
+            await Task.Delay(TimeSpan.FromSeconds(2), timeout.Token);
+            after = (await Runs.GetAsync(id)).LastSeq;
+        }
+        finally
+        {
+            await handle.UnsubscribeAsync();
+        }
+
+        Assert.True(after > before + 5, $"the run should have gone on committing meanwhile (seq {before} then {after})");
+        Assert.Equal(0, Volatile.Read(ref batches));
     }
 
     [Fact]
