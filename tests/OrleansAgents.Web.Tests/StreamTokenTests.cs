@@ -89,6 +89,36 @@ public sealed class StreamTokenTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task An_access_token_in_the_URL_of_any_other_endpoint_is_refused_with_a_problem_that_says_why()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = await StartAsync(http, steps: 1);
+        var token = Uri.EscapeDataString(await TokenAsync(http, id));
+        using var anonymous = fixture.Client(null);
+
+        using var keyInUrl = await anonymous.GetAsync($"/api/runs/{id}?access_token=dev-user-1");
+        using var tokenElsewhere = await anonymous.PostAsync($"/api/runs/{id}/cancel?access_token={token}", null);
+        using var nonsense = await anonymous.GetAsync("/api/runs?access_token=nonsense");
+        using var keyInOpenAIUrl = await anonymous.GetAsync("/v1/models?access_token=dev-user-1");
+
+        foreach (var (answer, says) in new[]
+        {
+            (keyInUrl, "API keys are not accepted in URLs"),
+            (tokenElsewhere, "A stream token opens only its run's event stream"),
+            (nonsense, "Only a run's event stream reads ?access_token="),
+            (keyInOpenAIUrl, "API keys are not accepted in URLs"),
+        })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, answer.StatusCode);
+            Assert.Contains(says, await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("application/problem+json", keyInUrl.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/json", keyInOpenAIUrl.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("succeeded", (await ApiRuns.WaitForEndAsync(http, id)).GetProperty("status").GetString()); // not cancelled
+    }
+
+    [Fact]
     public async Task A_stream_token_issued_by_one_front_end_opens_the_stream_on_another_front_end_of_the_cluster()
     {
         // A second front end as on another machine (its own HOME), as a load balancer in front of two replicas gives.

@@ -35,6 +35,9 @@ public sealed class ApiKeyAuthenticationHandler(
     /// </summary>
     private static readonly ConditionalWeakTable<ApiKey, ClaimsPrincipal> Principals = new();
 
+    private const string KeyInUrl =
+        "API keys are not accepted in URLs (they end up in logs and browser history). Send the key as 'Authorization: Bearer <key>', or get a stream token with POST /api/runs/{id}/stream-token and pass that as ?access_token=.";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (IsStreaming() && Request.Query.TryGetValue("access_token", out var query) && Request.Headers.Authorization.Count == 0)
@@ -45,7 +48,9 @@ public sealed class ApiKeyAuthenticationHandler(
         var presented = ReadKey();
         if (presented is null)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return Task.FromResult(Request.Query.TryGetValue("access_token", out var elsewhere)
+                ? RefuseInUrl(elsewhere.ToString())
+                : AuthenticateResult.NoResult());
         }
 
         var match = keys.CurrentValue.Keys.FirstOrDefault(k => k.Key.Length > 0 && FixedTimeEquals(k.Key, presented));
@@ -73,7 +78,8 @@ public sealed class ApiKeyAuthenticationHandler(
         Response.Headers.WWWAuthenticate = "Bearer";
         if (Responses.OpenAIErrors.IsOpenAIPath(Context))
         {
-            await Responses.OpenAIErrors.WriteAsync(Context, 401, "Incorrect or missing API key: send one of this server's API keys as 'Authorization: Bearer <key>'.");
+            await Responses.OpenAIErrors.WriteAsync(Context, 401, Context.Items[RefusedKey] as string
+                ?? "Incorrect or missing API key: send one of this server's API keys as 'Authorization: Bearer <key>'.");
             return;
         }
 
@@ -94,12 +100,28 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
         }
 
-        var why = keys.CurrentValue.Keys.Any(k => k.Key.Length > 0 && FixedTimeEquals(k.Key, token))
-            ? "API keys are not accepted in URLs (they end up in logs and browser history). Send the key as 'Authorization: Bearer <key>', or get a stream token with POST /api/runs/{id}/stream-token and pass that as ?access_token=."
-            : "The stream token is not valid or has expired: get a new one with POST /api/runs/{id}/stream-token.";
+        return Refuse(IsKey(token)
+            ? KeyInUrl
+            : "The stream token is not valid or has expired: get a new one with POST /api/runs/{id}/stream-token.");
+    }
+
+    /// <summary>
+    /// <c>?access_token=</c> on an endpoint that is not a run's stream: refused, saying why (an anonymous endpoint
+    /// still answers, as for any failed authentication).
+    /// </summary>
+    private AuthenticateResult RefuseInUrl(string token) => Refuse(
+        IsKey(token) ? KeyInUrl
+        : tokens.TryRead(token, out _, out _)
+            ? "A stream token opens only its run's event stream (GET /api/runs/{id}/events/stream or /ws); everything else takes an API key as 'Authorization: Bearer <key>'."
+            : "Only a run's event stream reads ?access_token=; send an API key as 'Authorization: Bearer <key>'.");
+
+    private AuthenticateResult Refuse(string why)
+    {
         Context.Items[RefusedKey] = why;
         return AuthenticateResult.Fail(why);
     }
+
+    private bool IsKey(string token) => keys.CurrentValue.Keys.Any(k => k.Key.Length > 0 && FixedTimeEquals(k.Key, token));
 
     private bool IsStreaming()
     {
