@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -135,7 +133,7 @@ public sealed class AgentsCluster : IAsyncDisposable
             await cluster.WaitForStartAsync(workers + (frontEnd ? 1 : 0));
             if (frontEnd)
             {
-                await cluster.WaitForFrontEndAsync(FrontEndStartTimeout);
+                await cluster.WaitForFrontEndStartAsync();
             }
 
             return cluster;
@@ -200,12 +198,41 @@ public sealed class AgentsCluster : IAsyncDisposable
     /// <summary>Waits until the front end answers /health/ready.</summary>
     public Task WaitForFrontEndAsync(TimeSpan timeout) => WaitForReadyAsync(FrontEndAddress!, timeout);
 
-    private async Task WaitForReadyAsync(Uri frontEnd, TimeSpan timeout)
+    /// <summary>
+    /// Waits for the starting front end; one that exits first (another process took its HTTP port between
+    /// <see cref="TestPorts.Next"/> and the bind, say) is started once more on new ports, with the reason in its log.
+    /// </summary>
+    private async Task WaitForFrontEndStartAsync()
+    {
+        var exited = FrontEnd!;
+        try
+        {
+            await WaitForReadyAsync(FrontEndAddress!, FrontEndStartTimeout, exited);
+            return;
+        }
+        catch (FrontEndExitedException)
+        {
+        }
+
+        var reason = $"harness: {exited.Name} exited before it was ready ({exited.State}); starting it once more on new ports.";
+        await Console.Error.WriteLineAsync($"{reason} Logs: {LogDirectory}");
+        exited.AppendToLog(reason);
+        await exited.DisposeAsync();
+        StartFrontEnd();
+        await WaitForReadyAsync(FrontEndAddress!, FrontEndStartTimeout);
+    }
+
+    private async Task WaitForReadyAsync(Uri frontEnd, TimeSpan timeout, SiloProcess? process = null)
     {
         using var http = new HttpClient { BaseAddress = frontEnd, Timeout = TimeSpan.FromSeconds(5) };
         using var cts = new CancellationTokenSource(timeout);
         while (true)
         {
+            if (process is { IsRunning: false })
+            {
+                throw new FrontEndExitedException();
+            }
+
             try
             {
                 using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative), cts.Token);
@@ -498,10 +525,5 @@ public sealed class AgentsCluster : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => TestPorts.Next();
 }
