@@ -136,6 +136,14 @@ public sealed class BrowserFixture : IAsyncLifetime
         return id;
     }
 
+    /// <summary>Cancels a run through the API (not the page).</summary>
+    public async Task CancelRunAsync(string key, string runId)
+    {
+        using var http = Client(key);
+        using var response = await http.PostAsync(new Uri($"/api/runs/{runId}/cancel", UriKind.Relative), content: null);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Every committed event of a run, from the API.</summary>
     public async Task<List<JsonElement>> EventsAsync(string key, string runId)
     {

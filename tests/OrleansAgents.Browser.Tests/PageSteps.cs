@@ -32,6 +32,10 @@ internal static class PageSteps
             atLeast,
             new() { Timeout = timeoutMs });
 
+    /// <summary>The seq of the last event the run's page has shown (0: none).</summary>
+    public static async Task<long> LastSeqAsync(this IPage page) =>
+        (long)await page.EvaluateAsync<double>("() => Number(document.querySelector('[data-testid=run-view]').dataset.lastSeq || 0)");
+
     /// <summary>The seq of every timeline element that shows a committed event, in document order.</summary>
     public static async Task<long[]> ShownSeqsAsync(this IPage page)
     {
