@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OrleansAgents.Hosting.Placement;
 using OrleansAgents.Journal;
 using Orleans.Configuration;
@@ -31,7 +30,7 @@ public static class ClusterSiloBuilderExtensions
         var host = configuration.GetSection(ClusterHostOptions.SectionName).Get<ClusterHostOptions>() ?? new ClusterHostOptions();
         Validator.ValidateObject(host, new ValidationContext(host), validateAllProperties: true);
         // The Orleans providers open a pooled connection per query: skip the session reset on each return.
-        var connectionString = new NpgsqlConnectionStringBuilder(JournalServiceCollectionExtensions.GetConnectionString(configuration)) { NoResetOnClose = true }.ConnectionString;
+        var connectionString = JournalServiceCollectionExtensions.WithoutSessionReset(JournalServiceCollectionExtensions.GetConnectionString(configuration));
 
         silo.Configure<ClusterOptions>(o =>
         {
