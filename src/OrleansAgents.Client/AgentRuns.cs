@@ -37,6 +37,18 @@ internal sealed class AgentRuns(IClusterClient cluster, IOptions<AgentsClientOpt
     public Task<RunSnapshot> RejectAsync(string runId, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         WithKeyAsync(idempotencyKey, key => Run(runId).RejectAsync(reason, key), cancellationToken);
 
+    public Task<RunSnapshot> ApproveAsync(string runId, long requestSeq, string? comment = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(requestSeq, 1);
+        return WithKeyAsync(idempotencyKey, key => Run(runId).ApproveAsync(comment, key, requestSeq), cancellationToken);
+    }
+
+    public Task<RunSnapshot> RejectAsync(string runId, long requestSeq, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(requestSeq, 1);
+        return WithKeyAsync(idempotencyKey, key => Run(runId).RejectAsync(reason, key, requestSeq), cancellationToken);
+    }
+
     public Task<RunSnapshot> SendMessageAsync(string runId, string message, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
         WithKeyAsync(idempotencyKey, key => Run(runId).SendMessageAsync(message, key), cancellationToken);
 

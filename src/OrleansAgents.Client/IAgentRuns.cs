@@ -18,10 +18,23 @@ public interface IAgentRuns
     /// </summary>
     Task<RunSnapshot> ApproveAsync(string runId, string? comment = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Rejects what the run waits on; retried as <see cref="ApproveAsync"/>.</summary>
+    /// <summary>
+    /// Approves the question the run asked at <paramref name="requestSeq"/> (the seq of its <c>input.requested</c> event,
+    /// <see cref="RunSnapshot.WaitingForSeq"/>), and only that one: when someone else answered it and the run now asks
+    /// another, the call throws <see cref="RunStateException"/> instead of approving a question the caller never saw.
+    /// Retried as <see cref="ApproveAsync(string, string?, string?, CancellationToken)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="requestSeq"/> is less than 1.</exception>
+    Task<RunSnapshot> ApproveAsync(string runId, long requestSeq, string? comment = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Rejects what the run waits on; retried as <see cref="ApproveAsync(string, string?, string?, CancellationToken)"/>.</summary>
     Task<RunSnapshot> RejectAsync(string runId, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Sends a steer message; retried as <see cref="ApproveAsync"/>, so it is recorded once.</summary>
+    /// <summary>Rejects the question asked at <paramref name="requestSeq"/> and only that one; as <see cref="ApproveAsync(string, long, string?, string?, CancellationToken)"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="requestSeq"/> is less than 1.</exception>
+    Task<RunSnapshot> RejectAsync(string runId, long requestSeq, string? reason = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a steer message; retried as <see cref="ApproveAsync(string, string?, string?, CancellationToken)"/>, so it is recorded once.</summary>
     Task<RunSnapshot> SendMessageAsync(string runId, string message, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
     /// <summary>Runs newest first, optionally by status and owner (null: every owner).</summary>

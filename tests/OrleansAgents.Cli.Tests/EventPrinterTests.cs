@@ -52,7 +52,7 @@ public sealed class EventPrinterTests
             """{"runId":"r-1","seq":9,"type":"run.failed","at":"2026-11-26T17:00:05+00:00","data":{"steps":2,"error":"model unavailable","step":2}}""");
 
         Assert.Contains("#5 input requested    approval for send_email({\"to\":\"a@b.c\"}): Send it?", text, StringComparison.Ordinal);
-        Assert.Contains("answer: oagents run approve r-1 [--comment ...]  |  oagents run reject r-1 [--reason ...]", text, StringComparison.Ordinal);
+        Assert.Contains("answer: oagents run approve r-1 --question 5 [--comment ...]  |  oagents run reject r-1 --question 5 [--reason ...]", text, StringComparison.Ordinal);
         Assert.Contains("#6 input approved     fine", text, StringComparison.Ordinal);
         Assert.Contains("#7 step 1 started     tool:send_email  send_email({\"to\":\"a@b.c\"})", text, StringComparison.Ordinal);
         Assert.Contains("#8 step 1 completed   tool:send_email  250 ms  => sent", text, StringComparison.Ordinal);

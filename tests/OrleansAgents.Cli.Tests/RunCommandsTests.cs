@@ -190,4 +190,34 @@ public sealed class RunCommandsTests(CliFixture fixture)
         Assert.Contains(result.Lines, l => l.Contains("tool:validate_configuration", StringComparison.Ordinal));
         Assert.Contains("run succeeded", result.Lines[^1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_approval_that_names_its_question_is_refused_with_exit_code_5_for_any_other_and_applied_for_its_own()
+    {
+        var cli = fixture.Cli();
+        var id = Json.NewRunId();
+        await using var watch = cli.Start("run", "start", "voice-agent-builder", "--run-id", id, "--watch",
+            "--input", """{"request":"A receptionist for the clinic.","documents":["clinic-faq.md","escalation-contacts.md"]}""");
+        await watch.WaitForLineAsync(l => l.Contains("answer: oagents run approve", StringComparison.Ordinal), TimeSpan.FromSeconds(90));
+        var get = await cli.RunAsync("run", "get", id, "--json");
+        var asked = Json.Parse(get.Stdout).GetProperty("waitingFor").GetProperty("seq").GetInt64();
+
+        // A question the run does not ask (here: the seq before it), as when another person answered it and the run
+        // asked again: refused, and the run still waits on its own question.
+        var stale = await cli.RunAsync("run", "approve", id, "--question", (asked - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var stillWaiting = Json.Parse((await cli.RunAsync("run", "get", id, "--json")).Stdout);
+        var invalid = await cli.RunAsync("run", "reject", id, "--question", "0");
+        var approve = await cli.RunAsync("run", "approve", id, "--question", asked.ToString(System.Globalization.CultureInfo.InvariantCulture), "--comment", "ship it");
+        var result = await watch.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(stale.ExitCode == 5, stale.ToString());
+        Assert.Contains($"has no open question asked at seq {asked - 1}: the one open now was asked at seq {asked}", stale.Stderr, StringComparison.Ordinal);
+        Assert.Equal("waitingForInput", stillWaiting.GetProperty("status").GetString());
+        Assert.True(invalid.ExitCode == 2, invalid.ToString());
+        Assert.Contains("--question must be the seq", invalid.Stderr, StringComparison.Ordinal);
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+        Assert.Contains(result.Lines, l => l.Contains($"answer: oagents run approve {id} --question {asked}", StringComparison.Ordinal));
+        Assert.Contains(result.Lines, l => l.Contains("input approved", StringComparison.Ordinal) && l.Contains("ship it", StringComparison.Ordinal));
+        Assert.Contains("run succeeded", result.Lines[^1], StringComparison.Ordinal);
+    }
 }

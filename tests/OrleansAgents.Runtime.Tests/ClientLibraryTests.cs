@@ -216,7 +216,7 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ApproveAsync_OnAVoiceAgentBuilderRunWaitingToPublish_LetsTheRunFinish()
+    public async Task ApproveAsync_OnAVoiceAgentBuilderRunWaitingToPublish_RefusesAnotherQuestionsSeq_AndWithItsOwnLetsTheRunFinish()
     {
         // Approves the moment the request shows: this once caught the loop still letting go of the activation
         // (dropping its reminder) when the answer came, which left the run running with no loop.
@@ -235,7 +235,10 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
         }
 
         var waiting = await Runs.GetAsync(id);
-        var approved = await Runs.ApproveAsync(id, "go ahead");
+        // An answer that names another question (as when someone else answered this one and the run asked again) is refused.
+        var stale = await Assert.ThrowsAsync<RunStateException>(() => Runs.ApproveAsync(id, request!.Seq - 1, "not this one"));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Runs.RejectAsync(id, requestSeq: 0));
+        var approved = await Runs.ApproveAsync(id, request!.Seq, "go ahead");
         var rest = new List<RunEvent>();
         await foreach (var e in Runs.WatchAsync(id, request!.Seq, timeout.Token))
         {
@@ -244,6 +247,8 @@ public sealed class ClientLibraryTests(ClusterFixture fixture) : IAsyncLifetime
 
         Assert.Equal(RunStatus.WaitingForInput, waiting.Status);
         Assert.Equal("publish_configuration", waiting.WaitingFor?.Tool);
+        Assert.Equal(request!.Seq, waiting.WaitingForSeq);
+        Assert.Contains($"asked at seq {request.Seq}", stale.Message, StringComparison.Ordinal);
         Assert.NotEqual(RunStatus.WaitingForInput, approved.Status);
         Assert.Equal(RunEventTypes.InputApproved, rest[0].Type);
         Assert.Equal(RunEventTypes.RunSucceeded, rest[^1].Type);

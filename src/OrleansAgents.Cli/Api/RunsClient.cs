@@ -71,12 +71,17 @@ public sealed class RunsClient : IDisposable
         SendAsync(new HttpRequestMessage(HttpMethod.Post, RunPath(runId) + "/cancel"), cancellationToken);
 
     /// <summary>POST /api/runs/{id}/input with <c>{ kind, field: value }</c>.</summary>
-    public Task<ApiResponse> InputAsync(string runId, string kind, string? field, string? value, CancellationToken cancellationToken)
+    public Task<ApiResponse> InputAsync(string runId, string kind, string? field, string? value, long? requestSeq, CancellationToken cancellationToken)
     {
         var body = new JsonObject { ["kind"] = kind };
         if (field is not null && value is not null)
         {
             body[field] = value;
+        }
+
+        if (requestSeq is { } seq)
+        {
+            body["requestSeq"] = seq; // the question answered: the server refuses the answer if the run asks another now
         }
 
         // One key for the command: the server applies it once, whichever of its tries gets through.

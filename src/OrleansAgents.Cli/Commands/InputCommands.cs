@@ -32,17 +32,30 @@ public static class InputCommands
     private static Command Create(string name, string description, string kind, Option<string?> text, string field, string done)
     {
         var id = RunIdArgument.Create();
-        var command = new Command(name, description) { id, text };
+        var question = new Option<long?>("--question", "-q")
+        {
+            Description = "The seq of the question answered (watch prints it; get --json shows waitingFor.seq): refused if the run no longer asks it",
+            HelpName = "seq",
+        };
+        var command = new Command(name, description) { id, text, question };
         command.SetAction((parseResult, cancellationToken) =>
-            SendAsync(parseResult, parseResult.GetRequiredValue(id), kind, field, parseResult.GetValue(text), done, cancellationToken));
+        {
+            var requestSeq = parseResult.GetValue(question);
+            if (requestSeq is < 1)
+            {
+                throw CliException.Usage("--question must be the seq of the run's question (input.requested), from 1.");
+            }
+
+            return SendAsync(parseResult, parseResult.GetRequiredValue(id), kind, field, parseResult.GetValue(text), done, cancellationToken, requestSeq);
+        });
         return command;
     }
 
     private static async Task<int> SendAsync(
-        ParseResult parseResult, string runId, string kind, string field, string? value, string done, CancellationToken cancellationToken)
+        ParseResult parseResult, string runId, string kind, string field, string? value, string done, CancellationToken cancellationToken, long? requestSeq = null)
     {
         using var session = Session.Open(parseResult);
-        var response = await session.Client.InputAsync(runId, kind, field, value, cancellationToken);
+        var response = await session.Client.InputAsync(runId, kind, field, value, requestSeq, cancellationToken);
         if (session.Json)
         {
             Session.WriteRaw(response.Raw);

@@ -40,7 +40,9 @@ public sealed class EventPrinter(IAnsiConsole console, TextWriter output, string
         console.MarkupLine($"[grey]{("#" + seq.ToString(CultureInfo.InvariantCulture)),5}[/] {label} {detail}".TrimEnd());
         if (type == "input.requested")
         {
-            console.MarkupLine($"      [grey]answer: oagents run approve {Markup.Escape(runId)} [[--comment ...]]  |  oagents run reject {Markup.Escape(runId)} [[--reason ...]][/]");
+            // The answer names this question, so it cannot approve a later one someone else's answer led to.
+            var question = $"--question {seq.ToString(CultureInfo.InvariantCulture)}";
+            console.MarkupLine($"      [grey]answer: oagents run approve {Markup.Escape(runId)} {question} [[--comment ...]]  |  oagents run reject {Markup.Escape(runId)} {question} [[--reason ...]][/]");
         }
 
         if (type is "step.completed" or "step.started")

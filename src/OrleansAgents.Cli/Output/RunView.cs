@@ -57,8 +57,10 @@ public static class RunView
         Row("tokens", Markup.Escape(JsonText.Tokens(run.Property("usage"))));
         if (run.Property("waitingFor") is { } waiting)
         {
+            // The question's seq, which an answer names (--question) so it cannot land on a later question.
+            var asked = waiting.Number("seq") is { } askedAt ? $" (question #{askedAt.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : "";
             Row("waiting for", Markup.Escape(
-                $"{waiting.Text("kind")} of {waiting.Text("tool")} {JsonText.Compact(waiting.Property("arguments"))} {waiting.Text("question")}".Trim()));
+                $"{waiting.Text("kind")} of {waiting.Text("tool")} {JsonText.Compact(waiting.Property("arguments"))} {waiting.Text("question")}".Trim() + asked));
         }
 
         Row("agent version", Markup.Escape(run.Text("agentVersion") ?? ""));
