@@ -169,4 +169,85 @@ public sealed class NoWorkerTests : IAsyncLifetime
             Assert.Equal("succeeded", status);
         }
     }
+
+    [Fact]
+    public async Task While_PostgreSQL_is_down_a_v1_response_start_answers_503_in_the_OpenAI_error_shape_and_the_same_request_is_one_response_once_it_is_back()
+    {
+        using var http = new HttpClient { BaseAddress = Cluster.FrontEndAddress, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "dev-user-1");
+        var key = $"v1-pg-{Guid.NewGuid():N}";
+        HttpRequestMessage Create()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/responses")
+            {
+                Content = new StringContent("""{"model":"bench","input":"{\"steps\":2,\"stepMs\":10}","background":true}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", key);
+            return request;
+        }
+
+        using (var warm = await http.GetAsync("/v1/models"))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode); // the model list is known before the outage
+        }
+
+        await Cluster.Server.StopAsync();
+        var answers = new List<(HttpStatusCode Status, string Body, TimeSpan? RetryAfter, string? Type)>();
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(25) && !answers.Any(a => a.Status == HttpStatusCode.ServiceUnavailable))
+            {
+                using var response = await http.SendAsync(Create());
+                answers.Add((response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.RetryAfter?.Delta,
+                    response.Content.Headers.ContentType?.MediaType));
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+        finally
+        {
+            await Cluster.Server.RestartAsync();
+        }
+
+        var described = string.Join(Environment.NewLine, answers.Select(a => $"{(int)a.Status} {a.Body[..Math.Min(300, a.Body.Length)]}"));
+        Assert.False(answers.Any(a => (int)a.Status >= 500 && a.Status != HttpStatusCode.ServiceUnavailable), described);
+        var unavailable = answers.First(a => a.Status == HttpStatusCode.ServiceUnavailable);
+        Assert.True(unavailable.RetryAfter > TimeSpan.Zero, "503 carries Retry-After");
+        Assert.Equal("application/json", unavailable.Type);
+        var error = JsonDocument.Parse(unavailable.Body).RootElement.GetProperty("error");
+        Assert.Equal("server_error", error.GetProperty("type").GetString());
+        Assert.Contains("nothing was lost", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // The SDK's retry (the same request and key) once PostgreSQL is back: one response, and it completes.
+        string? id = null;
+        for (var i = 0; i < 60 && id is null; i++)
+        {
+            using var response = await http.SendAsync(Create());
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{response.StatusCode}: {body}");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
+            }
+            else
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+
+        Assert.NotNull(id);
+        using (var again = await http.SendAsync(Create()))
+        {
+            Assert.Equal(id, JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString());
+        }
+
+        var status = "";
+        for (var i = 0; i < 300 && status != "completed"; i++)
+        {
+            status = JsonDocument.Parse(await http.GetStringAsync($"/v1/responses/{id}")).RootElement.GetProperty("status").GetString()!;
+            await Task.Delay(100);
+        }
+
+        Assert.Equal("completed", status);
+    }
 }
