@@ -6,6 +6,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "503 for {Path}: no worker or no PostgreSQL could take the call ({Type}: {Reason})")]
     public static partial void NoWorker(ILogger logger, string path, string type, string reason);
 
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "500 for {Path} (trace {TraceId}), answered in the OpenAI error shape")]
+    public static partial void OpenAIFault(ILogger logger, string path, string traceId, Exception exception);
+
     [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "Run {RunId} watch renewal failed (followers read the journal meanwhile): {Reason}")]
     public static partial void WatchFailed(ILogger logger, string runId, string reason);
 

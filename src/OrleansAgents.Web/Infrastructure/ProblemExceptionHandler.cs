@@ -29,9 +29,24 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             _ when NoWorkerFailures.IsStoreUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, StoreUnavailable),
             _ => (0, ""),
         };
-        if (status == 0 || httpContext.Response.HasStarted)
+        if (httpContext.Response.HasStarted)
         {
             return false;
+        }
+
+        if (status == 0)
+        {
+            if (!Responses.OpenAIErrors.IsOpenAIPath(httpContext))
+            {
+                return false; // the framework's 500 problem details (the exception handler middleware has logged it)
+            }
+
+            // A fault of ours on /v1: still the OpenAI error shape, which the SDKs read (error.message), not problem JSON.
+            // Logged here: since .NET 10 the middleware does not log an exception a handler has handled.
+            Log.OpenAIFault(logger, httpContext.Request.Path, httpContext.TraceIdentifier, exception);
+            await Responses.OpenAIErrors.WriteAsync(httpContext, StatusCodes.Status500InternalServerError,
+                $"The server had an error while processing your request (trace {httpContext.TraceIdentifier}).");
+            return true;
         }
 
         if (Responses.OpenAIErrors.IsOpenAIPath(httpContext))
