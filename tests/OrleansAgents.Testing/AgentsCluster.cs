@@ -154,7 +154,7 @@ public sealed class AgentsCluster : IAsyncDisposable
     /// <summary>A front-end silo process of this cluster on a free port (not started), with its own HOME if given.</summary>
     private (SiloProcess FrontEnd, Uri Address) NewFrontEnd(string name, string? home)
     {
-        var port = FreePort();
+        var port = TestPorts.Next();
         var environment = new Dictionary<string, string>(_environment)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
@@ -165,7 +165,7 @@ public sealed class AgentsCluster : IAsyncDisposable
             environment["HOME"] = home;
         }
 
-        return (new SiloProcess(name, FreePort(), FreePort(), environment, LogDirectory, SiloProcess.WebAssemblyPath()), new Uri($"http://127.0.0.1:{port}"));
+        return (new SiloProcess(name, TestPorts.Next(), TestPorts.Next(), environment, LogDirectory, SiloProcess.WebAssemblyPath()), new Uri($"http://127.0.0.1:{port}"));
     }
 
     /// <summary>
@@ -280,7 +280,7 @@ public sealed class AgentsCluster : IAsyncDisposable
             environment[key] = value;
         }
 
-        var silo = new SiloProcess(name, FreePort(), FreePort(), environment, LogDirectory);
+        var silo = new SiloProcess(name, TestPorts.Next(), TestPorts.Next(), environment, LogDirectory);
         Silos.Add(silo);
         return silo;
     }
@@ -325,7 +325,7 @@ public sealed class AgentsCluster : IAsyncDisposable
         var active = (membership.Members ?? []).Where(m => m.Status == SiloStatus.Active).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var silo in Silos.Append(FrontEnd).OfType<SiloProcess>().Where(s => !s.IsRunning || !active.Contains(s.Name)).ToList())
         {
-            // New ports too, in case another process took one of them between FreePort() and the bind.
+            // New ports too, in case another process took one of them between TestPorts.Next() and the bind.
             var reason = $"harness: {silo.Name} not active 45 s after start ({silo.State}); restarting it once on new ports.";
             await Console.Error.WriteLineAsync($"{reason} Cluster {ServiceId}:{Environment.NewLine}{description}");
             silo.AppendToLog(reason);
@@ -337,7 +337,7 @@ public sealed class AgentsCluster : IAsyncDisposable
             }
             else
             {
-                var replacement = new SiloProcess(silo.Name, FreePort(), FreePort(), _environment, LogDirectory);
+                var replacement = new SiloProcess(silo.Name, TestPorts.Next(), TestPorts.Next(), _environment, LogDirectory);
                 Silos[Silos.IndexOf(silo)] = replacement;
                 replacement.Start();
             }
@@ -524,6 +524,4 @@ public sealed class AgentsCluster : IAsyncDisposable
             await _server.DisposeAsync();
         }
     }
-
-    private static int FreePort() => TestPorts.Next();
 }

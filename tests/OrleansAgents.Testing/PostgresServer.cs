@@ -53,7 +53,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], asPostgres);
 
-        var port = FreePort();
+        var port = TestPorts.Next();
         var log = Path.Combine(directory, "postgres.log");
         var serverOptions = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=128MB";
         await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", log, "-w", "-t", "60", "start", "-o", serverOptions], asPostgres);
@@ -139,7 +139,6 @@ public sealed class PostgresServer : IAsyncDisposable
             : null;
     }
 
-    private static int FreePort() => TestPorts.Next();
 
     private static async Task RunAsync(string file, string[] args, bool asUser)
     {

@@ -33,19 +33,12 @@ public sealed class SiloProcess : IAsyncDisposable
         _startInfo.Environment["Cluster__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _startInfo.Environment["Cluster__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        MetricsPort = FreePort();
+        MetricsPort = TestPorts.Next();
         _startInfo.Environment["Telemetry__PrometheusPort"] = MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The worker's Prometheus scrape port (GET /metrics).</summary>
     public int MetricsPort { get; }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public string Name { get; }
 

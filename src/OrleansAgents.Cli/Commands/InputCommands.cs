@@ -25,7 +25,7 @@ public static class InputCommands
         var message = new Argument<string>("message") { Description = "The message; the run's next model call sees it" };
         var command = new Command("say", "Send a steer message to a running run") { id, message };
         command.SetAction((parseResult, cancellationToken) =>
-            SendAsync(parseResult, parseResult.GetRequiredValue(id), "message", "message", parseResult.GetRequiredValue(message), "Sent a message to", cancellationToken));
+            SendAsync(parseResult, parseResult.GetRequiredValue(id), "message", "message", parseResult.GetRequiredValue(message), "Sent a message to", null, cancellationToken));
         return command;
     }
 
@@ -46,13 +46,13 @@ public static class InputCommands
                 throw CliException.Usage("--question must be the seq of the run's question (input.requested), from 1.");
             }
 
-            return SendAsync(parseResult, parseResult.GetRequiredValue(id), kind, field, parseResult.GetValue(text), done, cancellationToken, requestSeq);
+            return SendAsync(parseResult, parseResult.GetRequiredValue(id), kind, field, parseResult.GetValue(text), done, requestSeq, cancellationToken);
         });
         return command;
     }
 
     private static async Task<int> SendAsync(
-        ParseResult parseResult, string runId, string kind, string field, string? value, string done, CancellationToken cancellationToken, long? requestSeq = null)
+        ParseResult parseResult, string runId, string kind, string field, string? value, string done, long? requestSeq, CancellationToken cancellationToken)
     {
         using var session = Session.Open(parseResult);
         var response = await session.Client.InputAsync(runId, kind, field, value, requestSeq, cancellationToken);

@@ -58,7 +58,7 @@ public static class RunView
         if (run.Property("waitingFor") is { } waiting)
         {
             // The question's seq, which an answer names (--question) so it cannot land on a later question.
-            var asked = waiting.Number("seq") is { } askedAt ? $" (question #{askedAt.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : "";
+            var asked = waiting.Number("seq") is { } askedAt ? $" (question #{askedAt.ToString(CultureInfo.InvariantCulture)})" : "";
             Row("waiting for", Markup.Escape(
                 $"{waiting.Text("kind")} of {waiting.Text("tool")} {JsonText.Compact(waiting.Property("arguments"))} {waiting.Text("question")}".Trim() + asked));
         }
