@@ -101,6 +101,10 @@ internal static class EventDeliveryWorkload
         result.Figures["max_ms"] = latencies.Count > 0 ? latencies[^1] : double.NaN;
         result.Figures["incomplete_clients"] = results.Count(r => !r.Complete);
         result.Figures["client_collected_while_measuring"] = clientGcPaused;
+        // The clients share the cluster's cores: whether their socket completions ran on the epoll thread or hopped to
+        // the thread pool first (one more wake-up per frame, counted in every latency; bench/README.md, 2026-12-04 evening).
+        result.Figures["client_inline_socket_completions"] =
+            Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
         result.Figures["path"] = "http-websocket";
         if (samples.Count > 0)
         {
