@@ -309,8 +309,13 @@ internal sealed partial class RunEngine : IDisposable
 
         if (agent is not null && IsDurableWait(State))
         {
-            // Sleeping or waiting for children: nothing was cut off, so nothing to record; the loop looks at the wait.
-            StartLoop();
+            // Sleeping or waiting for children: nothing was cut off, so nothing to record, and the activation that
+            // entered the wait registered the reminder that ends it. Only a wake moves the wait (the reminder, recovery's
+            // WakeAsync, a message, a child's end, a cancel: each starts the loop); an activation for a read (status,
+            // events, a front end's watch) just holds the loaded run until it is collected. Starting the loop here made
+            // every read of a sleeping run an activation, a reminder write and a deactivation: a client polling its
+            // status every 100 ms churned it ten times a second until its time.
+            _suspended = true;
             return;
         }
 
