@@ -98,6 +98,50 @@ public sealed class ChildRunsApiTests(FrontEndFixture fixture)
     }
 
     [Fact]
+    public async Task A_client_following_a_sleeping_run_sees_it_wake_as_it_happens_not_at_the_front_ends_next_journal_check()
+    {
+        using var http = fixture.Client("dev-user-1");
+        var id = await StartAsync(http, """{"steps":1,"stepMs":10,"sleepMs":25000}""");
+        JsonElement run = default;
+        for (var i = 0; i < 300 && !(run.ValueKind == JsonValueKind.Object && run.TryGetProperty("sleepingUntil", out _)); i++)
+        {
+            run = await http.GetFromJsonAsync<JsonElement>(Path(id));
+            await Task.Delay(100);
+        }
+
+        // Opened while the run sleeps, as a page opened on it, 20 s before its time: the front end watches the run, and
+        // the run must still be watched when its reminder wakes it. Otherwise the wake-up comes through the front end's
+        // check of a quiet run's journal (2 s after the stream opens, then 4, 8, 16 s later: 30 s after it opened),
+        // about 10 s late here (22 s for a 40 s sleep in the evening's experiment).
+        var until = run.GetProperty("sleepingUntil").GetDateTimeOffset();
+        var wait = until - TimeSpan.FromSeconds(20) - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Path(id)}/events/stream?after={run.GetProperty("lastSeq").GetInt64()}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
+        TimeSpan? late = null;
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(timeout.Token))
+        {
+            var arrived = DateTimeOffset.UtcNow;
+            using var e = JsonDocument.Parse(item.Data);
+            if (e.RootElement.GetProperty("type").GetString() == "timer.fired")
+            {
+                late = arrived - e.RootElement.GetProperty("at").GetDateTimeOffset();
+                break;
+            }
+        }
+
+        Assert.NotNull(late);
+        Assert.True(late < TimeSpan.FromSeconds(2), $"timer.fired reached the client {late.Value.TotalSeconds:F1} s after its commit");
+        Assert.Equal("succeeded", (await ApiRuns.WaitForEndAsync(http, id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task A_stream_of_a_quiet_run_sends_its_headers_at_once_so_a_browser_knows_it_is_connected()
     {
         using var http = fixture.Client("dev-user-1");
