@@ -139,7 +139,6 @@ public sealed class PostgresServer : IAsyncDisposable
             : null;
     }
 
-
     private static async Task RunAsync(string file, string[] args, bool asUser)
     {
         var info = asUser ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", file, .. args]) : new ProcessStartInfo(file, args);

@@ -20,6 +20,19 @@ public sealed class ChildRunsApiTests(FrontEndFixture fixture)
         return id;
     }
 
+    /// <summary>The run resource once it shows <c>sleepingUntil</c> (or after 30 s of asking, for the caller's asserts).</summary>
+    private static async Task<JsonElement> WaitUntilSleepingAsync(HttpClient http, string id)
+    {
+        JsonElement run = default;
+        for (var i = 0; i < 300 && !(run.ValueKind == JsonValueKind.Object && run.TryGetProperty("sleepingUntil", out _)); i++)
+        {
+            run = await http.GetFromJsonAsync<JsonElement>(Path(id));
+            await Task.Delay(100);
+        }
+
+        return run;
+    }
+
     [Fact]
     public async Task A_parent_shows_its_children_and_each_child_shows_its_parent_and_the_record_and_the_stream_show_child_events()
     {
@@ -75,12 +88,7 @@ public sealed class ChildRunsApiTests(FrontEndFixture fixture)
         var before = DateTimeOffset.UtcNow;
         var id = await StartAsync(http, """{"steps":1,"sleepMs":600000}""");
 
-        JsonElement run = default;
-        for (var i = 0; i < 300 && !(run.ValueKind == JsonValueKind.Object && run.TryGetProperty("sleepingUntil", out _)); i++)
-        {
-            run = await http.GetFromJsonAsync<JsonElement>(Path(id));
-            await Task.Delay(100);
-        }
+        var run = await WaitUntilSleepingAsync(http, id);
 
         var record = await http.GetFromJsonAsync<List<JsonElement>>($"{Path(id)}/events") ?? [];
         using var cancel = await http.PostAsync($"{Path(id)}/cancel", null);
@@ -102,12 +110,7 @@ public sealed class ChildRunsApiTests(FrontEndFixture fixture)
     {
         using var http = fixture.Client("dev-user-1");
         var id = await StartAsync(http, """{"steps":1,"stepMs":10,"sleepMs":25000}""");
-        JsonElement run = default;
-        for (var i = 0; i < 300 && !(run.ValueKind == JsonValueKind.Object && run.TryGetProperty("sleepingUntil", out _)); i++)
-        {
-            run = await http.GetFromJsonAsync<JsonElement>(Path(id));
-            await Task.Delay(100);
-        }
+        var run = await WaitUntilSleepingAsync(http, id);
 
         // Opened while the run sleeps, as a page opened on it, 20 s before its time: the front end watches the run, and
         // the run must still be watched when its reminder wakes it. Otherwise the wake-up comes through the front end's
@@ -146,12 +149,7 @@ public sealed class ChildRunsApiTests(FrontEndFixture fixture)
     {
         using var http = fixture.Client("dev-user-1");
         var id = await StartAsync(http, """{"steps":1,"sleepMs":600000}""");
-        JsonElement run = default;
-        for (var i = 0; i < 300 && !(run.ValueKind == JsonValueKind.Object && run.TryGetProperty("sleepingUntil", out _)); i++)
-        {
-            run = await http.GetFromJsonAsync<JsonElement>(Path(id));
-            await Task.Delay(100);
-        }
+        var run = await WaitUntilSleepingAsync(http, id);
 
         // Nothing will come after the last event for ten minutes: the response must still start (an EventSource
         // stays "connecting" until it sees the headers).
