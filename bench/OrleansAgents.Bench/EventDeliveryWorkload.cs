@@ -60,6 +60,7 @@ internal static class EventDeliveryWorkload
         double? rssPerWatcherKb = null;
         double? heapPerWatcherKb = null;
         double? liveHeapPerWatcherKb = null;
+        Dictionary<string, double>? stagesBefore = null;
         if (first == allCaughtUp.Task)
         {
             await Task.Delay(TimeSpan.FromSeconds(2)); // buffers settled
@@ -70,9 +71,11 @@ internal static class EventDeliveryWorkload
                 : null;
             clientGcPaused = !StartClientNoGcRegion();
             measureFrom.TrySetResult(DateTimeOffset.UtcNow.AddMilliseconds(500));
+            stagesBefore = await FrontEndStagesAsync(http);
         }
 
         var results = await Task.WhenAll(clients);
+        var stagesAfter = stagesBefore is null ? null : await FrontEndStagesAsync(http);
         if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
         {
             GC.EndNoGCRegion();
@@ -116,6 +119,18 @@ internal static class EventDeliveryWorkload
             result.Figures["p99_ms_by_s"] = string.Join(" ", samples.GroupBy(l => (int)(l.At - start).TotalSeconds).OrderBy(g => g.Key)
                 .Select(g => Percentile([.. g.Select(l => l.Ms).Order()], 0.99).ToString("0", CultureInfo.InvariantCulture)));
         }
+        if (stagesBefore is not null && stagesAfter is not null)
+        {
+            // Where late events lost their time, from the front end's histograms over the measured window: before it
+            // (commit and the hop from the worker: the run's message arrived late) or in its fan-out (handed off late).
+            double Share(string stage, string le) => stagesAfter[$"{stage}|+Inf"] - stagesBefore[$"{stage}|+Inf"] is > 0 and var n
+                ? 100 * (1 - (stagesAfter[$"{stage}|{le}"] - stagesBefore[$"{stage}|{le}"]) / n)
+                : double.NaN;
+            result.Figures["frontend_arrivals_over_25ms_pct"] = Share("arrival", "25");
+            result.Figures["frontend_handoffs_over_25ms_pct"] = Share("lag", "25");
+            result.Figures["client_events_over_25ms_pct"] = latencies.Count > 0 ? 100.0 * latencies.Count(l => l > 25) / latencies.Count : double.NaN;
+        }
+
         if (rssPerWatcherKb is { } perWatcher)
         {
             result.Figures["frontend_rss_before_mib"] = rssBefore!.Value / 1024.0;
@@ -290,6 +305,34 @@ internal static class EventDeliveryWorkload
 
         await Task.Delay(TimeSpan.FromSeconds(1)); // past the exporter's scrape cache
         return await FrontEndGen2CollectionsAsync(http) > gen2Before ? await FrontEndHeapBytesAsync(http) : null;
+    }
+
+    /// <summary>
+    /// The front end's arrival and hand-off histograms (<c>orleans_agents_events_arrival_milliseconds</c>,
+    /// <c>orleans_agents_events_lag_milliseconds</c>): cumulative counts keyed "arrival|25", "lag|+Inf" and so on.
+    /// </summary>
+    private static async Task<Dictionary<string, double>> FrontEndStagesAsync(HttpClient http)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(0.5)); // past the exporter's scrape cache
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var counts = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var stage in (string[])["arrival", "lag"])
+        {
+            var prefix = $"orleans_agents_events_{stage}_milliseconds_bucket{{";
+            foreach (var line in metrics.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                var le = line.IndexOf("le=\"", StringComparison.Ordinal) + 4;
+                var key = $"{stage}|{line[le..line.IndexOf('"', le)]}";
+                counts[key] = counts.GetValueOrDefault(key) + double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+
+            foreach (var le in (string[])["25", "+Inf"])
+            {
+                counts.TryAdd($"{stage}|{le}", 0);
+            }
+        }
+
+        return counts;
     }
 
     /// <summary>How many gen2 collections the front end has run (from its /metrics).</summary>

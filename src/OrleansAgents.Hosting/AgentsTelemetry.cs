@@ -38,6 +38,9 @@ public static class AgentsTelemetry
     public static readonly UpDownCounter<long> StreamSubscribers =
         Meter.CreateUpDownCounter<long>("orleans_agents.stream.subscribers", "{client}", "Clients following runs live on this front end.");
 
+    public static readonly Histogram<double> EventArrival =
+        Meter.CreateHistogram<double>("orleans_agents.events.arrival", "ms", "From a commit's timestamp to its events' arrival at a front end that observes the run.");
+
     public static readonly Histogram<double> EventLag =
         Meter.CreateHistogram<double>("orleans_agents.events.lag", "ms", "From an event's commit timestamp to its hand-off to a client.");
 

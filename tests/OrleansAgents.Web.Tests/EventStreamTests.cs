@@ -145,23 +145,32 @@ public sealed class EventStreamTests(FrontEndFixture fixture)
     {
         using var http = fixture.Client("dev-user-1");
         var before = await LiveDeliveriesAsync(http);
+        var arrivedBefore = await CommitsArrivedAsync(http);
         var id = NewId();
         await StartAsync(http, id, steps: 12, stepMs: 300);
 
         var events = await EventClients.ReadSseAsync(http, $"/api/runs/{id}/events/stream");
         var after = await LiveDeliveriesAsync(http);
+        var arrived = await CommitsArrivedAsync(http) - arrivedBefore;
 
         // Events read from the journal are not counted as live; a broken live path leaves only those.
         Assert.Equal("run.succeeded", events[^1].Type);
         Assert.True(after - before >= 12, $"{after - before} of {events.Count} events came live");
+        // The arrival histogram (commit to this front end, before any fan-out) counts each commit sent here: a step a commit.
+        Assert.True(arrived >= 6, $"{arrived} commits arrived live for {after - before} live events");
     }
 
     /// <summary>Events handed to followers from the live feed so far (the front end's event-lag histogram count).</summary>
-    private static async Task<long> LiveDeliveriesAsync(HttpClient http)
+    private static Task<long> LiveDeliveriesAsync(HttpClient http) => HistogramCountAsync(http, "orleans_agents_events_lag_milliseconds_count");
+
+    /// <summary>Commits that reached this front end live so far (its event-arrival histogram count).</summary>
+    private static Task<long> CommitsArrivedAsync(HttpClient http) => HistogramCountAsync(http, "orleans_agents_events_arrival_milliseconds_count");
+
+    private static async Task<long> HistogramCountAsync(HttpClient http, string name)
     {
         var metrics = await http.GetStringAsync("/metrics");
         return metrics.Split('\n')
-            .Where(line => line.StartsWith("orleans_agents_events_lag_milliseconds_count", StringComparison.Ordinal))
+            .Where(line => line.StartsWith(name, StringComparison.Ordinal))
             .Sum(line => long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 

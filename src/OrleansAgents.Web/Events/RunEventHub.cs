@@ -204,6 +204,8 @@ public sealed partial class RunEventHub(
             return Task.CompletedTask;
         }
 
+        // One commit, one timestamp: how long the commit and the hop from the worker took, before any fan-out here.
+        AgentsTelemetry.EventArrival.Record((DateTimeOffset.UtcNow - batch.Events[0].At).TotalMilliseconds);
         LiveSubscription[] subscribers;
         lock (_gate)
         {
