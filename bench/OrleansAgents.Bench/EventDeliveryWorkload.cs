@@ -119,6 +119,7 @@ internal static class EventDeliveryWorkload
             result.Figures["p99_ms_by_s"] = string.Join(" ", samples.GroupBy(l => (int)(l.At - start).TotalSeconds).OrderBy(g => g.Key)
                 .Select(g => Percentile([.. g.Select(l => l.Ms).Order()], 0.99).ToString("0", CultureInfo.InvariantCulture)));
         }
+
         if (stagesBefore is not null && stagesAfter is not null)
         {
             // Where late events lost their time, from the front end's histograms over the measured window: before it
