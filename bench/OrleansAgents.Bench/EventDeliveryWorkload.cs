@@ -278,7 +278,7 @@ internal static class EventDeliveryWorkload
     {
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         double Sum(string name) => metrics.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            .Sum(SampleValue);
         return Sum("dotnet_gc_last_collection_heap_size_bytes") - Sum("dotnet_gc_last_collection_heap_fragmentation_size_bytes");
     }
 
@@ -328,7 +328,7 @@ internal static class EventDeliveryWorkload
             {
                 var le = line.IndexOf("le=\"", StringComparison.Ordinal) + 4;
                 var key = $"{stage}|{line[le..line.IndexOf('"', le)]}";
-                counts[key] = counts.GetValueOrDefault(key) + double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+                counts[key] = counts.GetValueOrDefault(key) + SampleValue(line);
             }
 
             foreach (var le in (string[])["25", "+Inf"])
@@ -340,12 +340,15 @@ internal static class EventDeliveryWorkload
         return counts;
     }
 
+    /// <summary>The value of one Prometheus sample line (<c>name{labels} value</c>).</summary>
+    private static double SampleValue(string line) => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+
     /// <summary>How many gen2 collections the front end has run (from its /metrics).</summary>
     private static async Task<double> FrontEndGen2CollectionsAsync(HttpClient http)
     {
         var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         return metrics.Split('\n').Where(l => l.StartsWith("dotnet_gc_collections_total{", StringComparison.Ordinal) && l.Contains("gen2", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            .Sum(SampleValue);
     }
 
     /// <summary>The front end's resident memory, from the local cluster's pid file (null when it runs elsewhere).</summary>
