@@ -61,6 +61,7 @@ internal static class EventDeliveryWorkload
         double? heapPerWatcherKb = null;
         double? liveHeapPerWatcherKb = null;
         Dictionary<string, double>? stagesBefore = null;
+        double? monitorBefore = null;
         if (first == allCaughtUp.Task)
         {
             await Task.Delay(TimeSpan.FromSeconds(2)); // buffers settled
@@ -70,11 +71,13 @@ internal static class EventDeliveryWorkload
                 ? (liveAfter - liveBefore) / 1024.0 / subscribers
                 : null;
             clientGcPaused = !StartClientNoGcRegion();
+            monitorBefore = KernelMonitor.CpuMs();
             measureFrom.TrySetResult(DateTimeOffset.UtcNow.AddMilliseconds(500));
             stagesBefore = await FrontEndStagesAsync(http);
         }
 
         var results = await Task.WhenAll(clients);
+        var monitorAfter = KernelMonitor.CpuMs();
         var stagesAfter = stagesBefore is null ? null : await FrontEndStagesAsync(http);
         if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
         {
@@ -130,6 +133,12 @@ internal static class EventDeliveryWorkload
             result.Figures["frontend_arrivals_over_25ms_pct"] = Share("arrival", "25");
             result.Figures["frontend_handoffs_over_25ms_pct"] = Share("lag", "25");
             result.Figures["client_events_over_25ms_pct"] = latencies.Count > 0 ? 100.0 * latencies.Count(l => l > 25) / latencies.Count : double.NaN;
+        }
+
+        if (monitorBefore is { } monitorFrom && monitorAfter is { } monitorTo)
+        {
+            // The machine's memory monitor competing for the cores while E1/E2 measured (see KernelMonitor).
+            result.Figures["machine_kdamond_cpu_ms"] = monitorTo - monitorFrom;
         }
 
         if (rssPerWatcherKb is { } perWatcher)

@@ -11,10 +11,11 @@ internal sealed class WorkloadResult(string workload)
 
     public string ToJson()
     {
-        var line = new Dictionary<string, object> { ["system"] = "orleans-agents", ["workload"] = Workload };
+        var line = new Dictionary<string, object?> { ["system"] = "orleans-agents", ["workload"] = Workload };
         foreach (var (key, value) in Figures)
         {
-            line[key] = value is double d ? Math.Round(d, 3) : value;
+            // A figure that could not be measured (NaN: no samples, or a front end without that metric) is null, not a crash.
+            line[key] = value is double d ? (double.IsFinite(d) ? Math.Round(d, 3) : null) : value;
         }
 
         return JsonSerializer.Serialize(line);
