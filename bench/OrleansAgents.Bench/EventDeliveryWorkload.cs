@@ -135,9 +135,10 @@ internal static class EventDeliveryWorkload
             result.Figures["client_events_over_25ms_pct"] = latencies.Count > 0 ? 100.0 * latencies.Count(l => l > 25) / latencies.Count : double.NaN;
         }
 
-        if (monitorBefore is { } monitorFrom && monitorAfter is { } monitorTo)
+        if (monitorBefore is { } monitorFrom && monitorAfter is { } monitorTo && monitorTo >= monitorFrom)
         {
-            // The machine's memory monitor competing for the cores while E1/E2 measured (see KernelMonitor).
+            // The machine's memory monitor competing for the cores while E1/E2 measured (see KernelMonitor); a monitor
+            // restarted in the window (a new thread, its count from zero) gives no figure.
             result.Figures["machine_kdamond_cpu_ms"] = monitorTo - monitorFrom;
         }
 
