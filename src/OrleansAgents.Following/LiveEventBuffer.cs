@@ -36,10 +36,19 @@ public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEven
     private bool _completed;
     private volatile bool _lagging;
 
-    protected LiveEventBuffer(int capacity)
+    private readonly bool _readerInline;
+
+    /// <param name="capacity">Events held for the reader before the buffer overflows.</param>
+    /// <param name="readerInline">
+    /// Whether <see cref="Offer"/> runs a waiting reader's continuation on the offering thread (up to the reader's next
+    /// wait) instead of queueing it to the thread pool: for a feed that offers one commit to many buffers, as a front
+    /// end's hub does, so a commit's fan-out costs no thread-pool hop per follower. The reader must not block.
+    /// </param>
+    protected LiveEventBuffer(int capacity, bool readerInline = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
+        _readerInline = readerInline;
     }
 
     /// <inheritdoc />
@@ -49,16 +58,35 @@ public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEven
     public void Offer(IReadOnlyList<RunEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
+        bool wake;
+        RunEvent? first = null;
         lock (_events)
         {
             foreach (var e in events)
             {
-                if (!TryAdd(e))
+                if (_completed || _events.Count >= _capacity)
                 {
                     _lagging = true;
-                    return;
+                    break;
                 }
+
+                _events.Enqueue(e);
             }
+
+            // The reader gets the first event; the rest wait in the queue, where its next reads find them.
+            wake = _waiting && _events.Count > 0;
+            if (wake)
+            {
+                first = Real(_events.Dequeue());
+                StopWaiting();
+            }
+        }
+
+        if (wake)
+        {
+            // Outside the lock: an inline reader reads again (and takes the lock) before this returns.
+            _wait.RunContinuationsAsynchronously = !_readerInline;
+            _wait.SetResult(first);
         }
     }
 
@@ -187,11 +215,18 @@ public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEven
     /// <summary>Under the lock: ends the wait with <paramref name="result"/> (the reader continues on the thread pool).</summary>
     private void EndWait(RunEvent? result)
     {
+        StopWaiting();
+        _wait.RunContinuationsAsynchronously = true;
+        _wait.SetResult(result);
+    }
+
+    /// <summary>Under the lock: the wait is over; its timer and cancellation find nothing to end.</summary>
+    private void StopWaiting()
+    {
         _waiting = false;
         _waitToken = default;
         _cancellation.Unregister(); // not Dispose: that would wait for a callback that is waiting for this lock
         _cancellation = default;
-        _wait.SetResult(result);
     }
 
     private void OnTimer()
@@ -229,6 +264,7 @@ public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEven
             _waiting = false;
             _waitToken = default;
             _cancellation = default;
+            _wait.RunContinuationsAsynchronously = true;
             _wait.SetException(new OperationCanceledException(token));
         }
     }

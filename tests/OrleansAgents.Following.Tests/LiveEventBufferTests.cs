@@ -28,6 +28,42 @@ public sealed class LiveEventBufferTests
     }
 
     [Fact]
+    public async Task A_buffer_that_runs_its_reader_inline_hands_a_commit_to_it_on_the_offering_thread_before_Offer_returns()
+    {
+        // As the front end's hub offers a commit to each follower: no thread-pool hop per follower.
+        var buffer = new TestBuffer(8, readerInline: true);
+        var read = new List<(long Seq, int Thread)>();
+        var reading = ReadAsync(4);
+        Assert.Empty(read);
+
+        buffer.Offer([Event(1), Event(2)]);
+        var offering = Environment.CurrentManagedThreadId;
+        Assert.Equal([(1L, offering), (2L, offering)], read); // the reader read both and waits again
+
+        buffer.Offer([Event(3), Event(4)]);
+        await reading;
+        Assert.Equal([1L, 2L, 3L, 4L], read.Select(r => r.Seq));
+
+        // A wait that ends otherwise (here, cancelled) still continues off the thread that ends it.
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        var waiting = buffer.ReadAsync(Long, cancel.Token).AsTask();
+        var cancelling = Environment.CurrentManagedThreadId;
+        var continuedOn = waiting.ContinueWith(_ => Environment.CurrentManagedThreadId, TaskContinuationOptions.ExecuteSynchronously);
+        cancel.Cancel(); // on this thread: the buffer's cancellation callback runs here
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        Assert.NotEqual(cancelling, await continuedOn);
+
+        async Task ReadAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var e = await buffer.ReadAsync(Long, Token);
+                read.Add((e!.Seq, Environment.CurrentManagedThreadId));
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_full_buffer_drops_the_rest_and_says_so_until_the_follower_resets_it()
     {
         var buffer = new TestBuffer(2);

@@ -9,7 +9,7 @@ public sealed class LiveSubscription : LiveEventBuffer, IAsyncDisposable
     private int _disposed;
 
     internal LiveSubscription(RunEventHub hub, RunFeed feed, int capacity)
-        : base(capacity)
+        : base(capacity, readerInline: true)
     {
         _hub = hub;
         Feed = feed;
