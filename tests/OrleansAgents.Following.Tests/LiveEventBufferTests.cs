@@ -44,14 +44,18 @@ public sealed class LiveEventBufferTests
         await reading;
         Assert.Equal([1L, 2L, 3L, 4L], read.Select(r => r.Seq));
 
-        // A wait that ends otherwise (here, cancelled) still continues off the thread that ends it.
+        // A wait that ends otherwise (here, cancelled) still continues on the thread pool, not inside the call that ends it.
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Token);
         var waiting = buffer.ReadAsync(Long, cancel.Token).AsTask();
         var cancelling = Environment.CurrentManagedThreadId;
-        var continuedOn = waiting.ContinueWith(_ => Environment.CurrentManagedThreadId, TaskContinuationOptions.ExecuteSynchronously);
-        cancel.Cancel(); // on this thread: the buffer's cancellation callback runs here
+        var insideCancel = false;
+        var ranInsideCancel = waiting.ContinueWith(
+            _ => insideCancel && Environment.CurrentManagedThreadId == cancelling, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        insideCancel = true;
+        cancel.Cancel(); // on this thread: the buffer's cancellation callback runs inside this call
+        insideCancel = false;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        Assert.NotEqual(cancelling, await continuedOn);
+        Assert.False(await ranInsideCancel);
 
         async Task ReadAsync(int count)
         {
