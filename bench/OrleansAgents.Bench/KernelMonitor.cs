@@ -10,7 +10,7 @@ namespace OrleansAgents.Bench;
 /// </summary>
 internal static class KernelMonitor
 {
-    private static readonly double MsPerTick = 1000.0 / 100; // USER_HZ: 100 on Linux
+    private const double MsPerTick = 1000.0 / 100; // USER_HZ: 100 on Linux
 
     /// <summary>The DAMON threads' CPU time so far, in ms; null where there are none (or no /proc).</summary>
     public static double? CpuMs()

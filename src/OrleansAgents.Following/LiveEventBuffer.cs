@@ -18,6 +18,7 @@ public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEven
 {
     /// <summary>Not an event: <see cref="MarkBehind"/>'s wake-up, read as silence.</summary>
     private static readonly RunEvent Behind = new("", -1, "", DateTimeOffset.MinValue, "");
+    private static readonly RunEvent[] BehindOnly = [Behind];
 
     /// <summary>The events not yet read; also the lock for every field below (one object less per follower).</summary>
     private readonly Queue<RunEvent> _events = new();
@@ -58,52 +59,15 @@ public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEven
     public void Offer(IReadOnlyList<RunEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
-        bool wake;
-        RunEvent? first = null;
-        lock (_events)
-        {
-            foreach (var e in events)
-            {
-                if (_completed || _events.Count >= _capacity)
-                {
-                    _lagging = true;
-                    break;
-                }
-
-                _events.Enqueue(e);
-            }
-
-            // The reader gets the first event; the rest wait in the queue, where its next reads find them.
-            wake = _waiting && _events.Count > 0;
-            if (wake)
-            {
-                first = Real(_events.Dequeue());
-                StopWaiting();
-            }
-        }
-
-        if (wake)
-        {
-            // Outside the lock: an inline reader reads again (and takes the lock) before this returns.
-            _wait.RunContinuationsAsynchronously = !_readerInline;
-            _wait.SetResult(first);
-        }
+        Add(events, _readerInline);
     }
 
     /// <summary>
     /// Wakes the follower as if its feed had gone silent: the feed knows it missed something (the record holds more
     /// than it delivered), so the follower renews the watch and reads the record now rather than after its idle time.
+    /// A full buffer is only marked lagging: the follower reads the record at its next event anyway.
     /// </summary>
-    public void MarkBehind()
-    {
-        lock (_events)
-        {
-            if (!TryAdd(Behind))
-            {
-                _lagging = true; // full: the follower reads the record at its next event anyway
-            }
-        }
-    }
+    public void MarkBehind() => Add(BehindOnly, inline: false);
 
     /// <inheritdoc />
     /// <remarks>One reader at a time: the follower reads, handles the event, then reads again.</remarks>
@@ -195,21 +159,42 @@ public abstract class LiveEventBuffer : ILiveRunEvents, IValueTaskSource<RunEven
 
     private static RunEvent? Real(RunEvent e) => ReferenceEquals(e, Behind) ? null : e;
 
-    /// <summary>Under the lock: queues <paramref name="e"/> and hands the oldest event to a waiting reader.</summary>
-    private bool TryAdd(RunEvent e)
+    /// <summary>
+    /// Queues <paramref name="events"/> (the rest dropped, and <see cref="Lagging"/> set, once full) and hands the
+    /// oldest to a waiting reader, outside the lock: on this thread up to the reader's next wait when
+    /// <paramref name="inline"/>, an inline reader reading again (and taking the lock) before this returns.
+    /// </summary>
+    private void Add(IReadOnlyList<RunEvent> events, bool inline)
     {
-        if (_completed || _events.Count >= _capacity)
+        bool wake;
+        RunEvent? first = null;
+        lock (_events)
         {
-            return false;
+            foreach (var e in events)
+            {
+                if (_completed || _events.Count >= _capacity)
+                {
+                    _lagging = true;
+                    break;
+                }
+
+                _events.Enqueue(e);
+            }
+
+            // The reader gets the first event; the rest wait in the queue, where its next reads find them.
+            wake = _waiting && _events.Count > 0;
+            if (wake)
+            {
+                first = Real(_events.Dequeue());
+                StopWaiting();
+            }
         }
 
-        _events.Enqueue(e);
-        if (_waiting)
+        if (wake)
         {
-            EndWait(Real(_events.Dequeue()));
+            _wait.RunContinuationsAsynchronously = !inline;
+            _wait.SetResult(first);
         }
-
-        return true;
     }
 
     /// <summary>Under the lock: ends the wait with <paramref name="result"/> (the reader continues on the thread pool).</summary>
